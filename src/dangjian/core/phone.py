@@ -1,0 +1,33 @@
+"""联系电话: a mainland mobile number or a landline with its area code."""
+
+import re
+
+from .text import clean_text
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?$")
+
+
+class PhoneError(ValueError):
+    pass
+
+
+def parse_phone(raw: object) -> str:
+    """The normalised number ('13812345678' or '0871-1234567'), '' for empty, or PhoneError."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = str(int(raw))
+    text = clean_text(raw)
+    if not text:
+        return ""
+    compact = re.sub(r"[\s()（）]", "", text)
+    if compact.startswith("+86"):
+        compact = compact[3:]
+    elif compact.startswith("0086"):
+        compact = compact[4:]
+    mobile = compact.replace("-", "")
+    if _MOBILE.match(mobile):
+        return mobile
+    if match := _LANDLINE.match(compact):
+        area, number, extension = match.groups()
+        return f"{area}-{number}" + (f"-{extension}" if extension else "")
+    raise PhoneError("应为11位手机号（1开头，第二位3–9）或带区号的固定电话（如 0871-1234567）")
