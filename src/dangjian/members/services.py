@@ -1,0 +1,460 @@
+"""Every change to members: one transaction each, scope-checked, validated by `members.rules`,
+audited. The Excel importer writes through `members_upsert`, the bulk form of the same rules."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core.audit import audit_record, audit_record_many, build_audit_event, changed, snapshot
+from dangjian.core.idnumber import IdNumberError, parse_id_number
+from dangjian.core.pinyin import search_keys
+from dangjian.core.restrict import require
+from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.models import Organization
+
+from . import rules
+from .choices import SINGLE_HOLDER_ROLES, Category, EventKind, MemberStatus
+from .models import Member, MemberEvent, MemberRole
+
+AUDITED_FIELDS = (
+    "name",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "birth_date",
+    "education",
+    "category",
+    "joined_on",
+    "converted_on",
+    "phone",
+    "job",
+    "address",
+    "organization",
+    "group",
+    "status",
+    "month_precision_dates",
+)
+EDITABLE_FIELDS = frozenset(AUDITED_FIELDS) - {"organization", "status"}
+EXIT_KINDS: dict[str, str] = {
+    EventKind.DIED: MemberStatus.DIED,
+    EventKind.LEFT: MemberStatus.LEFT,
+    EventKind.TRANSFERRED_OUT: MemberStatus.TRANSFERRED_OUT,
+}
+
+
+def placement_errors(organization: Organization, group: Organization | None) -> list[tuple[str, str]]:
+    errors = []
+    if not organization.is_branch:
+        errors.append(
+            ("organization", f"“{organization.name}”不是党支部，党员只能编入党支部、联合党支部或临时党支部")
+        )
+    elif not organization.is_active:
+        errors.append(("organization", f"“{organization.name}”已撤销"))
+    if group is not None and (group.kind != OrgKind.GROUP or group.parent_path != organization.path):
+        errors.append(("group", f"“{group.name}”不是“{organization.name}”下设的党小组"))
+    return errors
+
+
+def _raise(errors: Sequence[tuple[str, str]]) -> None:
+    if errors:
+        grouped: dict[str, list[str]] = {}
+        for name, message in errors:
+            grouped.setdefault(name, []).append(message)
+        raise ValidationError(grouped)
+
+
+def _prepare(member: Member, today: dt.date, *, check_unique: bool = True) -> None:
+    """Normalise derived fields and collect every rule broken, raising them together.
+
+    The organization and group are checked from the objects in hand (full_clean would query
+    each foreign key again); a bulk caller checks ID-number uniqueness itself, in one query."""
+    errors: list[tuple[str, str]] = []
+    try:
+        number = parse_id_number(member.id_number, today=today)
+    except IdNumberError as exc:
+        errors.append(("id_number", str(exc)))
+    else:
+        member.id_number = number.value
+        if member.birth_date is None:
+            member.birth_date = number.birth_date
+        elif member.birth_date != number.birth_date:
+            errors.append(("birth_date", f"与身份证号中的出生日期{number.birth_date:%Y-%m-%d}不一致"))
+        if not member.sex:
+            member.sex = number.sex
+        elif member.sex != number.sex:
+            errors.append(("sex", "与身份证号中的性别不一致"))
+    member.name_pinyin, member.name_initials = search_keys(member.name)
+    if member.organization_id:
+        errors.extend(placement_errors(member.organization, member.group))
+    if member.birth_date and member.joined_on:
+        errors.extend(
+            rules.date_errors(
+                rules.MemberDates(member.category, member.birth_date, member.joined_on, member.converted_on),
+                today,
+            )
+        )
+    _raise(errors)
+    member.full_clean(
+        exclude=["name_pinyin", "name_initials", "organization", "group"], validate_unique=check_unique
+    )
+
+
+@transaction.atomic
+def member_create(*, actor: Any, organization: Organization, **fields: Any) -> Member:
+    require(actor, "change", organization)
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown member fields: {sorted(unknown)}")
+    member = Member(organization=organization, **fields)
+    _prepare(member, dt.date.today())
+    member.save()
+    MemberEvent.objects.bulk_create(_joining_events(member, actor))
+    audit_record(
+        actor=actor,
+        action="member.create",
+        obj=member,
+        organization=organization,
+        after=snapshot(member, AUDITED_FIELDS),
+    )
+    return member
+
+
+def _joining_events(member: Member, actor: Any) -> list[MemberEvent]:
+    recorded_by = actor if getattr(actor, "is_authenticated", False) else None
+    events = [
+        MemberEvent(
+            member=member,
+            kind=EventKind.JOINED,
+            occurred_on=member.joined_on,
+            organization=member.organization,
+            recorded_by=recorded_by,
+        )
+    ]
+    if member.converted_on:
+        events.append(
+            MemberEvent(
+                member=member,
+                kind=EventKind.CONVERTED,
+                occurred_on=member.converted_on,
+                organization=member.organization,
+                recorded_by=recorded_by,
+            )
+        )
+    return events
+
+
+@transaction.atomic
+def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
+    """Correct a member's details. Moving to another branch is `member_transfer`, not this."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown member fields: {sorted(unknown)}")
+    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    require(actor, "change", member.organization)
+    before = snapshot(member, AUDITED_FIELDS)
+    if "id_number" in fields:
+        # Birth date and sex follow a corrected ID number unless given alongside it.
+        fields.setdefault("birth_date", None)
+        fields.setdefault("sex", "")
+    for name, value in fields.items():
+        setattr(member, name, value)
+    _prepare(member, dt.date.today())
+    old, new = changed(before, snapshot(member, AUDITED_FIELDS))
+    if not new:
+        return member
+    member.save()
+    audit_record(
+        actor=actor,
+        action="member.update",
+        obj=member,
+        organization=member.organization,
+        before=old,
+        after=new,
+    )
+    return member
+
+
+@transaction.atomic
+def member_transfer(
+    *, actor: Any, member: Member, to_organization: Organization, on: dt.date, note: str = ""
+) -> Member:
+    """组织关系转接 between two branches inside the system.
+
+    The actor must reach both branches: a township cannot push members into another
+    township's branches (a transfer across scopes goes through their common superior)."""
+    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    to_organization = Organization.objects.get(pk=to_organization.pk)
+    source = member.organization
+    require(actor, "change", source)
+    require(actor, "change", to_organization)
+    errors = placement_errors(to_organization, None)
+    if member.status != MemberStatus.ACTIVE:
+        errors.append(("member", f"{member.name}已不在册（{member.get_status_display()}），不能转接"))
+    if to_organization.pk == source.pk:
+        errors.append(("to_organization", "转入组织与当前所在组织相同"))
+    if on > dt.date.today():
+        errors.append(("on", "转接日期不能晚于今天"))
+    if on < member.joined_on:
+        errors.append(("on", "转接日期不能早于入党日期"))
+    _raise([(name if name != "organization" else "to_organization", text) for name, text in errors])
+    before = snapshot(member, ("organization", "group"))
+    member.organization = to_organization
+    member.group = None
+    member.save(update_fields=["organization", "group", "updated_at"])
+    # Posts held in the old branch end with the transfer.
+    MemberRole.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
+    recorded_by = actor if getattr(actor, "is_authenticated", False) else None
+    MemberEvent.objects.bulk_create(
+        [
+            MemberEvent(
+                member=member,
+                kind=EventKind.TRANSFERRED_OUT,
+                occurred_on=on,
+                organization=source,
+                counterpart=to_organization,
+                counterpart_name=to_organization.name,
+                note=note,
+                recorded_by=recorded_by,
+            ),
+            MemberEvent(
+                member=member,
+                kind=EventKind.TRANSFERRED_IN,
+                occurred_on=on,
+                organization=to_organization,
+                counterpart=source,
+                counterpart_name=source.name,
+                note=note,
+                recorded_by=recorded_by,
+            ),
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="member.transfer",
+        obj=member,
+        organization=to_organization,
+        before=before,
+        after=snapshot(member, ("organization", "group")) | {"on": on.isoformat(), "from": source.code},
+    )
+    return member
+
+
+@transaction.atomic
+def member_convert(*, actor: Any, member: Member, converted_on: dt.date) -> Member:
+    """预备党员转为正式党员, voted by the branch meeting on `converted_on`."""
+    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    require(actor, "change", member.organization)
+    if member.category != Category.PROBATIONARY:
+        raise ValidationError({"category": f"{member.name}已是正式党员"})
+    if member.status != MemberStatus.ACTIVE:
+        raise ValidationError({"status": f"{member.name}已不在册"})
+    _raise(rules.conversion_errors(member.joined_on, converted_on, dt.date.today()))
+    member.category = Category.FULL
+    member.converted_on = converted_on
+    member.save(update_fields=["category", "converted_on", "updated_at"])
+    MemberEvent.objects.create(
+        member=member,
+        kind=EventKind.CONVERTED,
+        occurred_on=converted_on,
+        organization=member.organization,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="member.convert",
+        obj=member,
+        organization=member.organization,
+        before={"category": Category.PROBATIONARY},
+        after={"category": Category.FULL, "converted_on": converted_on.isoformat()},
+    )
+    return member
+
+
+@transaction.atomic
+def member_exit(
+    *, actor: Any, member: Member, kind: str, on: dt.date, counterpart_name: str = "", note: str = ""
+) -> Member:
+    """A member leaves the roster: died, left the party, or transferred outside the system."""
+    if kind not in EXIT_KINDS:
+        raise ValueError(f"not an exit kind: {kind}")
+    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    require(actor, "change", member.organization)
+    errors = []
+    if member.status != MemberStatus.ACTIVE:
+        errors.append(("status", f"{member.name}已不在册（{member.get_status_display()}）"))
+    if on > dt.date.today():
+        errors.append(("on", "日期不能晚于今天"))
+    if kind == EventKind.TRANSFERRED_OUT and not counterpart_name.strip():
+        errors.append(("counterpart_name", "请填写转入的党组织名称"))
+    _raise(errors)
+    member.status = EXIT_KINDS[kind]
+    member.status_changed_on = on
+    member.group = None
+    member.save(update_fields=["status", "status_changed_on", "group", "updated_at"])
+    MemberRole.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
+    MemberEvent.objects.create(
+        member=member,
+        kind=kind,
+        occurred_on=on,
+        organization=member.organization,
+        counterpart_name=counterpart_name.strip(),
+        note=note,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        action=f"member.{kind}",
+        obj=member,
+        organization=member.organization,
+        before={"status": MemberStatus.ACTIVE},
+        after={"status": member.status, "on": on.isoformat(), "counterpart": counterpart_name, "note": note},
+    )
+    return member
+
+
+@transaction.atomic
+def member_role_assign(
+    *, actor: Any, member: Member, organization: Organization, role: str, started_on: dt.date
+) -> MemberRole:
+    """Give a member a post; a single-holder post (书记, 党小组组长) passes from the previous holder."""
+    require(actor, "change", organization)
+    if member.status != MemberStatus.ACTIVE:
+        raise ValidationError({"member": f"{member.name}已不在册"})
+    if not member.organization.path.startswith(organization.path) and not organization.path.startswith(
+        member.organization.path
+    ):
+        # A post is held in the own branch or one of its groups, or in a committee above it.
+        raise ValidationError({"organization": f"{member.name}不属于“{organization.name}”"})
+    if role in SINGLE_HOLDER_ROLES:
+        MemberRole.objects.filter(organization=organization, role=role, ended_on__isnull=True).update(
+            ended_on=started_on
+        )
+    elif MemberRole.objects.filter(
+        member=member, organization=organization, role=role, ended_on__isnull=True
+    ).exists():
+        raise ValidationError({"role": "该党员已担任此职务"})
+    post = MemberRole(member=member, organization=organization, role=role, started_on=started_on)
+    post.full_clean()
+    post.save()
+    audit_record(
+        actor=actor,
+        action="member.role_assign",
+        obj=member,
+        organization=organization,
+        after={"role": role, "organization": organization.code, "started_on": started_on.isoformat()},
+    )
+    return post
+
+
+@transaction.atomic
+def member_role_end(*, actor: Any, post: MemberRole, ended_on: dt.date) -> MemberRole:
+    require(actor, "change", post.organization)
+    if post.ended_on is not None:
+        raise ValidationError({"ended_on": "该职务已离任"})
+    if ended_on < post.started_on:
+        raise ValidationError({"ended_on": "离任日期不能早于任职日期"})
+    post.ended_on = ended_on
+    post.save(update_fields=["ended_on"])
+    audit_record(
+        actor=actor,
+        action="member.role_end",
+        obj=post.member,
+        organization=post.organization,
+        after={"role": post.role, "ended_on": ended_on.isoformat()},
+    )
+    return post
+
+
+@dataclass
+class UpsertResult:
+    created: list[Member] = field(default_factory=list)
+    updated: list[Member] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def written(self) -> int:
+        return len(self.created) + len(self.updated)
+
+
+@transaction.atomic
+def members_upsert(*, actor: Any, members: Sequence[Member], batch_size: int = 1000) -> UpsertResult:
+    """Create or update many members at once, keyed by ID number (the Excel import).
+
+    Each member is an unsaved instance already checked by the caller with `validate_member`;
+    this re-checks the actor's reach for every organization and writes in batches. A member
+    whose fields all equal the stored ones is left alone, so re-importing a file writes nothing."""
+    for organization in {m.organization_id: m.organization for m in members}.values():
+        require(actor, "change", organization)
+    existing = members_by_id_number([m.id_number for m in members])
+    now = timezone.now()
+    result = UpsertResult()
+    audits = []
+    to_update: list[Member] = []
+    for incoming in members:
+        stored = existing.get(incoming.id_number)
+        if stored is None:
+            result.created.append(incoming)
+            continue
+        if stored.organization_id != incoming.organization_id:
+            raise ValidationError({"id_number": f"{incoming.name}已在其他党组织登记，应办理组织关系转接"})
+        before = snapshot(stored, EDITABLE_FIELDS)
+        for name in EDITABLE_FIELDS:
+            setattr(stored, name, getattr(incoming, name))
+        old, new = changed(before, snapshot(stored, EDITABLE_FIELDS))
+        if not new:
+            result.unchanged += 1
+            continue
+        stored.name_pinyin, stored.name_initials = incoming.name_pinyin, incoming.name_initials
+        stored.updated_at = now
+        to_update.append(stored)
+        audits.append(
+            build_audit_event(
+                actor=actor,
+                action="member.update",
+                obj=stored,
+                organization=stored.organization,
+                before=old,
+                after=new,
+            )
+        )
+    result.updated = to_update
+    Member.objects.bulk_create(result.created, batch_size=batch_size)
+    if to_update:
+        Member.objects.bulk_update(
+            to_update, [*EDITABLE_FIELDS, "name_pinyin", "name_initials", "updated_at"], batch_size=batch_size
+        )
+    events = [event for member in result.created for event in _joining_events(member, actor)]
+    MemberEvent.objects.bulk_create(events, batch_size=batch_size)
+    audits.extend(
+        build_audit_event(
+            actor=actor,
+            action="member.create",
+            obj=member,
+            organization=member.organization,
+            after=snapshot(member, AUDITED_FIELDS),
+        )
+        for member in result.created
+    )
+    audit_record_many(audits)
+    return result
+
+
+def validate_member(member: Member, today: dt.date | None = None, *, check_unique: bool = True) -> None:
+    """Check an unsaved member by every rule `member_create` applies (for importers and forms)."""
+    _prepare(member, today or dt.date.today(), check_unique=check_unique)
+
+
+def members_by_id_number(id_numbers: Sequence[str], chunk: int = 900) -> dict[str, Member]:
+    """Stored members keyed by ID number, read in chunks that every database accepts."""
+    found: dict[str, Member] = {}
+    for start in range(0, len(id_numbers), chunk):
+        for member in Member.objects.filter(id_number__in=id_numbers[start : start + chunk]).select_related(
+            "organization", "group"
+        ):
+            found[member.id_number] = member
+    return found
