@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian.core.audit import access_log_record
 from dangjian.core.forms import add_service_errors, style_fields
 from dangjian.core.models import AccessLog
-from dangjian.core.restrict import path_in_scope, require
+from dangjian.core.restrict import path_in_scope, require, restrict
 from dangjian.core.selectors import describe_events
 from dangjian.orgs.selectors import Crumb, breadcrumb
 
@@ -236,7 +236,7 @@ def role_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def role_end(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
     post = get_object_or_404(
-        MemberRole.objects.restrict(request.user, "view").select_related("organization", "member"),
+        restrict(request.user, "view", MemberRole.objects.select_related("organization", "member")),
         pk=role_pk,
         member=member,
     )
