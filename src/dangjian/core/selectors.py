@@ -69,8 +69,9 @@ def _model_vocabulary() -> tuple[dict[str, str], dict[str, dict[Any, str]]]:
             verbose = getattr(field, "verbose_name", None)
             if verbose and field.name not in labels:
                 labels[field.name] = str(verbose)
-            if getattr(field, "choices", None) and field.name not in choices:
-                choices[field.name] = {value: str(label) for value, label in field.choices}
+            field_choices = getattr(field, "choices", None)
+            if field_choices and field.name not in choices:
+                choices[field.name] = {value: str(label) for value, label in field_choices}
     labels.update(EXTRA_LABELS)
     return labels, choices
 

@@ -19,7 +19,7 @@ from dangjian.members.models import Member
 
 from .choices import OrgKind
 from .filters import OrganizationFilter
-from .models import Organization
+from .models import Organization, OrganizationQuerySet
 from .rules import OrgFigures, OrgWarning, org_warnings
 
 STEP = Organization.steplen
@@ -58,7 +58,7 @@ def figures_of(organization: Organization, full: int, probationary: int) -> OrgF
     )
 
 
-def visible_organizations(user: Any, action: str = "view") -> QuerySet[Organization]:
+def visible_organizations(user: Any, action: str = "view") -> OrganizationQuerySet:
     return Organization.objects.restrict(user, action)
 
 
