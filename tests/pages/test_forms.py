@@ -393,3 +393,11 @@ def test_home_figures_and_warnings(world, admin):
 def test_user_without_grant_sees_friendly_page(world, client_for):
     page = text(client_for("nobody").get(reverse("home")))
     assert "尚未授权" in page
+
+
+def test_member_history_uses_member_labels(world, admin):
+    zhang = world.members["zhang"]
+    admin.post(reverse("members:edit", args=[zhang.pk]), member_form_data(zhang, name="张建军"))
+    page = text(admin.get(reverse("members:detail", args=[zhang.pk])))
+    assert "姓名：张建国 → 张建军" in page
+    assert "组织名称" not in page

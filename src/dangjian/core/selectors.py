@@ -56,15 +56,22 @@ EXTRA_LABELS = {
 
 
 @functools.cache
-def _model_vocabulary() -> tuple[dict[str, str], dict[str, dict[Any, str]]]:
-    """Chinese labels and choice names of every field the audited models have."""
+def _model_vocabulary(object_type: str) -> tuple[dict[str, str], dict[str, dict[Any, str]]]:
+    """Chinese labels and choice names of the fields of the model an audit row is about
+    (`name` is 姓名 on a member and 组织名称 on an organization)."""
     from dangjian.members.models import Member, MemberRole
     from dangjian.orgs.models import Organization
 
+    by_type: dict[str, type[Model]] = {
+        "organization": Organization,
+        "member": Member,
+        "memberrole": MemberRole,
+    }
+    ordered = [by_type[object_type]] if object_type in by_type else []
+    ordered += [model for model in by_type.values() if model not in ordered]
     labels: dict[str, str] = {}
     choices: dict[str, dict[Any, str]] = {}
-    models: Iterable[type[Model]] = (Organization, Member, MemberRole)
-    for model in models:
+    for model in ordered:
         for field in model._meta.get_fields():
             verbose = getattr(field, "verbose_name", None)
             if verbose and field.name not in labels:
@@ -95,20 +102,20 @@ def _display(choices: Mapping[Any, str] | None, value: Any) -> str:
     return str(value)
 
 
-def describe_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[Change]:
-    """Each changed key of an audit row as (Chinese label, old value, new value)."""
-    labels, choices = _model_vocabulary()
+def describe_changes(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, object_type: str = ""
+) -> list[Change]:
+    """Each key of an audit row as (Chinese label, old value, new value); keys empty on both
+    sides (blank fields of a new record) say nothing and are left out."""
+    labels, choices = _model_vocabulary(object_type)
     before, after = before or {}, after or {}
-    keys = list(dict.fromkeys([*after.keys(), *before.keys()]))
-    return [
-        Change(
-            labels.get(key, key),
-            _display(choices.get(key), before.get(key)),
-            _display(choices.get(key), after.get(key)),
-        )
-        for key in keys
-        if key != "month_precision_dates" or before.get(key) != after.get(key)
-    ]
+    changes = []
+    for key in dict.fromkeys([*after.keys(), *before.keys()]):
+        old = _display(choices.get(key), before.get(key))
+        new = _display(choices.get(key), after.get(key))
+        if old or new:
+            changes.append(Change(labels.get(key, key), old, new))
+    return changes
 
 
 def describe_events(events: Iterable[AuditEvent]) -> list[AuditEvent]:
@@ -117,7 +124,7 @@ def describe_events(events: Iterable[AuditEvent]) -> list[AuditEvent]:
     for event in events:
         event.action_label = ACTION_LABELS.get(event.action, event.action)  # type: ignore[attr-defined]
         event.object_type_label = OBJECT_TYPE_LABELS.get(event.object_type, event.object_type)  # type: ignore[attr-defined]
-        event.changes = describe_changes(event.before, event.after)  # type: ignore[attr-defined]
+        event.changes = describe_changes(event.before, event.after, event.object_type)  # type: ignore[attr-defined]
         out.append(event)
     return out
 
