@@ -52,6 +52,7 @@ EXTRA_LABELS = {
     "role": "职务",
     "started_on": "任职日期",
     "ended_on": "离任日期",
+    "user": "用户",
 }
 
 
