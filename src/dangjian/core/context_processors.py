@@ -3,4 +3,10 @@ from django.http import HttpRequest
 
 
 def platform(request: HttpRequest) -> dict:
-    return {"site_title": settings.DANGJIAN_SITE_TITLE}
+    from .selectors import can_audit
+
+    # Callables, so the grant queries run only on pages that draw the navigation.
+    return {
+        "site_title": settings.DANGJIAN_SITE_TITLE,
+        "nav_can_audit": lambda: can_audit(getattr(request, "user", None)),
+    }

@@ -1,8 +1,46 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from dangjian.core.selectors import can_audit
+from dangjian.orgs.selectors import roots_with_figures, warnings_in_scope
+
+from .selectors import member_figures, organization_figures
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboards/home.html", {})
+    user = request.user
+    roots = roots_with_figures(user)
+    auditor = can_audit(user)
+    if not roots:
+        # An auditor reads logs, not rosters; anyone else without a grant waits for one.
+        template = "dashboards/auditor_home.html" if auditor else "dashboards/no_grant.html"
+        return render(request, template, {})
+    warnings, warning_count = warnings_in_scope(user)
+    organizations = organization_figures(user)
+    members = member_figures(user)
+    return render(
+        request,
+        "dashboards/home.html",
+        {
+            "roots": roots,
+            "members": members,
+            "organizations": organizations,
+            "warnings": warnings,
+            "warning_count": warning_count,
+            "can_audit": auditor,
+            "charts": {
+                "kinds": organizations["kinds"],
+                "sectors": organizations["sectors"],
+                "categories": [
+                    {"name": "正式党员", "value": members["full"]},
+                    {"name": "预备党员", "value": members["probationary"]},
+                ],
+                "ages": members["ages"],
+                "education": members["education"],
+            },
+        },
+    )

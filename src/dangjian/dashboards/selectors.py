@@ -1,0 +1,63 @@
+"""Figures of the home page for the user's reach, each from one aggregate query (no per-organization
+queries), so the page costs the same for a branch secretary and a county department."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dangjian.members.choices import Category, Education, MemberStatus
+from dangjian.members.filters import AGE_BANDS, birth_range_for_ages
+from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgKind, Sector
+from dangjian.orgs.models import Organization
+
+
+def _labelled(
+    rows: dict[str, int], choices: list[tuple[str, str]], missing: str = "未填"
+) -> list[dict[str, Any]]:
+    """Counts in the order of the choices, with Chinese names; values outside the choices last."""
+    out = [{"name": label, "value": rows[value]} for value, label in choices if rows.get(value)]
+    known = {value for value, _ in choices}
+    for value, count in rows.items():
+        if value not in known and count:
+            out.append({"name": value or missing, "value": count})
+    return out
+
+
+def organization_figures(user: Any) -> dict[str, list[dict[str, Any]]]:
+    """Active organizations in reach by kind and by sector."""
+    organizations = Organization.objects.restrict(user, "view").active()
+    by_kind = dict(organizations.order_by().values_list("kind").annotate(n=Count("id")))
+    by_sector = dict(
+        organizations.exclude(kind=OrgKind.GROUP).order_by().values_list("sector").annotate(n=Count("id"))
+    )
+    return {
+        "kinds": _labelled(by_kind, OrgKind.choices),
+        "sectors": _labelled(by_sector, Sector.choices),
+    }
+
+
+def member_figures(user: Any) -> dict[str, Any]:
+    """Members on the roll in reach: full/probationary, age bands and education."""
+    members = Member.objects.restrict(user, "view").filter(status=MemberStatus.ACTIVE).order_by()
+    today = timezone.localdate()
+    counts: dict[str, Any] = {
+        "full": Count("id", filter=Q(category=Category.FULL)),
+        "probationary": Count("id", filter=Q(category=Category.PROBATIONARY)),
+    }
+    for value, _, youngest, oldest in AGE_BANDS:
+        counts[f"age_{value}"] = Count(
+            "id", filter=Q(birth_date__range=birth_range_for_ages(youngest, oldest, today))
+        )
+    totals = members.aggregate(**counts)
+    by_education = dict(members.values_list("education").annotate(n=Count("id")))
+    return {
+        "full": totals["full"],
+        "probationary": totals["probationary"],
+        "total": totals["full"] + totals["probationary"],
+        "ages": [{"name": label, "value": totals[f"age_{value}"]} for value, label, _, _ in AGE_BANDS],
+        "education": _labelled(by_education, Education.choices),
+    }
