@@ -159,6 +159,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "党组织与党员的读写接口；每个请求只能看到和修改授权范围内的数据。",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Organizations and members both have a "status" and a "kind": name each enum after its own.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgKindEnum": "dangjian.orgs.choices.OrgKind",
+        "OrgStatusEnum": "dangjian.orgs.choices.OrgStatus",
+        "MemberStatusEnum": "dangjian.members.choices.MemberStatus",
+        "MemberEventKindEnum": "dangjian.members.choices.EventKind",
+    },
 }
 
 TASKS = {
