@@ -319,7 +319,7 @@ def test_anonymous_gets_nothing(world, api, method, url, body):
         AuditEvent.objects.count(),
     )
     response = request(api(None), method, fill(url, world), body)
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
     assert response.json() == {"detail": "身份认证信息未提供。"}
     after = (state_of(Organization.objects.all()), state_of(Member.objects.all()), AuditEvent.objects.count())
     assert after == before
