@@ -58,7 +58,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is not None:
         return response
     # Anything else is a bug: the log keeps the trace, the client gets a sentence.
-    logger.exception("API 请求出错：%s", context.get("request").path if context.get("request") else "")
+    request = context.get("request")
+    logger.exception("API 请求出错：%s", getattr(request, "path", ""))
     return Response(
         {"detail": "系统暂时出错，已记录。请稍后重试，或联系管理员。"},
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,

@@ -169,7 +169,7 @@ class OrganizationCreateSerializer(serializers.ModelSerializer):
         model = Organization
         fields = ["parent", "code", *DETAIL_INPUT_FIELDS]
         # Uniqueness of the code is checked once, by the service, inside its transaction.
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict] = {"code": {"validators": []}}
 
 
 class OrganizationMoveSerializer(serializers.Serializer):
