@@ -1,19 +1,93 @@
-"""API conventions shared by every app: errors in Chinese, never a stack trace."""
+"""API conventions shared by every app: errors in Chinese, never a stack trace; reads scoped by
+`restrict(user, "view")`, writes refused up front to users who hold the write right nowhere."""
 
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .restrict import scope_prefixes
+
+logger = logging.getLogger("dangjian.api")
+
+
+def validation_detail(exc: DjangoValidationError, rename: Mapping[str, str] | None = None) -> dict:
+    """A Django ValidationError as DRF's error body: {field: [messages]}.
+
+    Services name fields as their keyword arguments (`on`); `rename` maps them to the names the
+    API client sent (`date`), so each message lands on the field the client knows."""
+    rename = rename or {}
+    if not hasattr(exc, "error_dict"):
+        return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+    detail: dict[str, list[str]] = {}
+    for field, messages in exc.message_dict.items():
+        key = api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else rename.get(field, field)
+        detail.setdefault(key, []).extend(messages)
+    return detail
+
+
+@contextmanager
+def service_errors(rename: Mapping[str, str]) -> Iterator[None]:
+    """Run a service call, reporting its validation errors under the API's field names."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError(validation_detail(exc, rename)) from exc
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        return Response(validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PermissionDenied) and not isinstance(exc, exceptions.PermissionDenied):
         message = str(exc) or "无权执行此操作"
         return Response({"detail": message}, status=status.HTTP_403_FORBIDDEN)
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, exceptions.ParseError):
+        # DRF's own text quotes the parser's English message.
+        return Response({"detail": "请求内容格式错误，无法解析"}, status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        return response
+    # Anything else is a bug: the log keeps the trace, the client gets a sentence.
+    request = context.get("request")
+    logger.exception("API 请求出错：%s", getattr(request, "path", ""))
+    return Response(
+        {"detail": "系统暂时出错，已记录。请稍后重试，或联系管理员。"},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class ScopedWritePermission(BasePermission):
+    """Refuse a write at once to a user who holds its action on no organization at all.
+
+    A view names the action each of its write actions needs in `write_scopes`
+    ({"create": "manage_orgs", ...}); the service still checks the particular organization.
+    Reads pass: their querysets are restricted, so a user without reach sees an empty list."""
+
+    messages = {
+        "change": "您没有修改数据的权限",
+        "manage_orgs": "您没有设立、调整或撤销党组织的权限",
+    }
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        needed = getattr(view, "write_scopes", {}).get(getattr(view, "action", None))
+        if needed is None:
+            return True
+        if scope_prefixes(request.user, needed):
+            return True
+        self.message = self.messages.get(needed, "无权执行此操作")
+        return False

@@ -143,9 +143,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 30 * 1024 * 1024))
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers an unauthenticated request with the first class's challenge, so
+    # API clients get 401 with "WWW-Authenticate: Token" instead of a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -159,6 +161,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "党组织与党员的读写接口；每个请求只能看到和修改授权范围内的数据。",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Organizations and members both have a "status" and a "kind": name each enum after its own.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgKindEnum": "dangjian.orgs.choices.OrgKind",
+        "OrgStatusEnum": "dangjian.orgs.choices.OrgStatus",
+        "MemberStatusEnum": "dangjian.members.choices.MemberStatus",
+        "MemberEventKindEnum": "dangjian.members.choices.EventKind",
+    },
 }
 
 TASKS = {
