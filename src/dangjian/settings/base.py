@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "treebeard",
@@ -124,6 +125,8 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# whitenoise warns on every start when STATIC_ROOT is missing, even though it serves from the finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
@@ -161,6 +164,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "党组织与党员的读写接口；每个请求只能看到和修改授权范围内的数据。",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the installed package: the servers have no internet for a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Organizations and members both have a "status" and a "kind": name each enum after its own.
     "ENUM_NAME_OVERRIDES": {
         "OrgKindEnum": "dangjian.orgs.choices.OrgKind",
