@@ -19,13 +19,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dangjian.core.audit import access_log_record
+from dangjian.core.audit import access_log_record, changed, snapshot
 from dangjian.core.errors import validation_messages
 from dangjian.core.idnumber import mask_id_number
 from dangjian.core.models import AccessLog
 from dangjian.core.restrict import path_in_scope, scope_q
 from dangjian.members.models import Member
 from dangjian.members.rules import probation_overdue
+from dangjian.members.services import EDITABLE_FIELDS as MEMBER_EDITABLE
 from dangjian.members.services import members_by_id_number, members_upsert, validate_member
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Organization
@@ -470,6 +471,16 @@ class MemberRow:
     org_code: str = ""
     org_name: str = ""
     member: Member | None = None
+    stored: Member | None = None
+
+    @property
+    def changes_stored(self) -> bool:
+        """False when the row only repeats what is stored: re-importing a file costs no write."""
+        if self.stored is None or self.member is None:
+            return True
+        return bool(
+            changed(snapshot(self.stored, MEMBER_EDITABLE), snapshot(self.member, MEMBER_EDITABLE))[1]
+        )
 
 
 def _parse_member_row(ctx: RowContext, today: dt.date) -> MemberRow:
@@ -651,9 +662,9 @@ def members_import(
         valid = [row for row in rows if row.ctx.ok and row.member is not None]
         report.valid = len(valid)
         paths = [row.member.organization.path for row in valid if row.member is not None]
-        if not dry_run and valid and (keep_valid or not report.errors):
-            result = members_upsert(actor=actor, members=[row.member for row in valid if row.member])
-            report.written = result.written
+        to_write = [row.member for row in valid if row.member is not None and row.changes_stored]
+        if not dry_run and to_write and (keep_valid or not report.errors):
+            report.written = members_upsert(actor=actor, members=to_write).written
     report.sort()
     _log_import(actor, "members", filename, report, dry_run, paths)
     return report
@@ -684,7 +695,7 @@ def _judge_member_rows(actor: Any, rows: list[MemberRow], today: dt.date) -> Non
             existing = None
         member = _member_from_row(row, branch, group, existing)
         _check_member(row, member, today)
-        row.member = member
+        row.member, row.stored = member, existing
         if (
             member.category
             and member.joined_on
