@@ -489,6 +489,7 @@ def _parse_member_row(ctx: RowContext, today: dt.date) -> MemberRow:
     fields = ctx.table.fields
     if ctx.required("name"):
         values["name"] = ctx.read("name", lambda v: rules.text(v, 50), "")
+    number = None
     if ctx.required("id_number"):
         number = ctx.read("id_number", lambda v: rules.id_number(v, today))
         if number is not None:
@@ -510,6 +511,12 @@ def _parse_member_row(ctx: RowContext, today: dt.date) -> MemberRow:
     for name in ("birth_date", "converted_on"):
         if name in fields:
             values[name] = ctx.read_date(name)
+    if number is not None and "birth_date" in ctx.month_fields:
+        # A birth month agrees with the number when year and month match; the day comes from it.
+        birth = values["birth_date"]
+        if (birth.year, birth.month) == (number.birth_date.year, number.birth_date.month):
+            values["birth_date"] = number.birth_date
+            ctx.month_fields.discard("birth_date")
     if "job" in fields:
         values["job"] = ctx.read("job", lambda v: rules.text(v, 100), "")
     if "address" in fields:
