@@ -72,6 +72,7 @@ def test_upload_preview_confirm(world, client_for):
     client.post(reverse("io:job-confirm", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.result["written"] == 1
+    assert not job.file  # the uploaded roster is not kept after the import
     assert Member.objects.filter(name="陈志强", organization=world.branch_a1).exists()
     result = client.get(reverse("io:job", args=[job.pk])).content.decode()
     assert "实际写入 1 行" in result
