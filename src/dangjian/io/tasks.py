@@ -55,6 +55,10 @@ def run_job(job_id: int, *, write: bool) -> None:
         ImportJob.objects.filter(pk=job_id).update(
             total_rows=report.total, processed_rows=report.total, **fields
         )
+    if write:
+        # The roster holds personal data: once written, the uploaded copy has served its purpose.
+        job.file.storage.delete(job.file.name)
+        ImportJob.objects.filter(pk=job_id).update(file="")
 
 
 @task()
