@@ -1,0 +1,136 @@
+"""Reading a roster from .xlsx, .xls, .ods or .csv into numbered rows keyed by field.
+
+Offices add title rows, blank rows and their own extra columns, and type headers with
+full-width characters or a required-marker `*`. The header row is the first row in which
+at least two cells are known headers; everything above it is skipped but still counted, so
+row numbers are the ones Excel shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import IO, Any
+
+from python_calamine import CalamineWorkbook
+
+from dangjian.core.text import clean_header
+
+SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+ACCEPTED_EXTENSIONS = (*SPREADSHEET_EXTENSIONS, ".csv")
+# A header row found this far down is a data row that happens to contain header words.
+MAX_HEADER_SEARCH_ROWS = 50
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read as a table; the message is for people, in Chinese."""
+
+
+@dataclass
+class Column:
+    index: int
+    field: str
+    header: str  # as typed in the file, cleaned, so messages name the column the user sees
+
+
+@dataclass
+class Table:
+    header_row: int
+    columns: list[Column]
+    unknown_headers: list[str]
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+    def header_for(self, field_name: str) -> str | None:
+        for column in self.columns:
+            if column.field == field_name:
+                return column.header
+        return None
+
+    @property
+    def fields(self) -> set[str]:
+        return {column.field for column in self.columns}
+
+
+def extension_of(filename: str) -> str:
+    return PurePath(filename).suffix.lower()
+
+
+def _decode_csv(data: bytes) -> str:
+    # Excel on Chinese Windows saves CSV in GBK; gb18030 is its superset and never loses a name.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("无法读取文件：CSV 文件既不是 UTF-8 也不是 GBK 编码")
+
+
+def raw_rows(stream: IO[bytes], filename: str) -> list[list[Any]]:
+    """Every row of the first sheet from A1, blank rows included, so index + 1 is the row number."""
+    extension = extension_of(filename)
+    if extension not in ACCEPTED_EXTENSIONS:
+        raise UnreadableFile(
+            f"无法读取文件：不支持“{extension or '无扩展名'}”格式，请上传 .xlsx、.xls、.ods 或 .csv 文件"
+        )
+    data = stream.read()
+    if extension == ".csv":
+        text = _decode_csv(data)
+        try:
+            return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as exc:
+            raise UnreadableFile(f"无法读取文件：CSV 格式有误（{exc}）") from exc
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+        return sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises several unrelated types for damaged files
+        raise UnreadableFile(
+            f"无法读取文件：文件已损坏，或内容不是“{extension}”格式的表格（可用 Excel 或 WPS 另存后重试）"
+        ) from exc
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_table(stream: IO[bytes], filename: str, headers: Mapping[str, str]) -> Table:
+    """The rows under the header row, each a {field: raw value} dict; blank rows dropped.
+
+    `headers` maps every accepted header text (already passed through clean_header) to its field."""
+    rows = raw_rows(stream, filename)
+    header_index = None
+    for index, row in enumerate(rows[:MAX_HEADER_SEARCH_ROWS]):
+        matches = {headers[clean_header(cell)] for cell in row if clean_header(cell) in headers}
+        if len(matches) >= min(2, len(set(headers.values()))):
+            header_index = index
+            break
+    if header_index is None:
+        raise UnreadableFile("无法读取文件：没有找到表头行，请使用导入模板的列名（如“姓名”“公民身份号码”）")
+    columns: list[Column] = []
+    unknown: list[str] = []
+    seen: set[str] = set()
+    for index, cell in enumerate(rows[header_index]):
+        header = clean_header(cell)
+        if not header:
+            continue
+        field_name = headers.get(header)
+        if field_name is None or field_name in seen:
+            # A repeated column would make one cell silently win over the other.
+            unknown.append(header)
+            continue
+        seen.add(field_name)
+        columns.append(Column(index, field_name, header))
+    table = Table(header_row=header_index + 1, columns=columns, unknown_headers=unknown)
+    table.rows = list(_data_rows(rows, header_index + 1, columns))
+    return table
+
+
+def _data_rows(rows: list[list[Any]], start: int, columns: list[Column]) -> Iterator[tuple[int, dict]]:
+    for index in range(start, len(rows)):
+        row = rows[index]
+        values = {col.field: (row[col.index] if col.index < len(row) else None) for col in columns}
+        if all(_is_blank(value) for value in values.values()):
+            continue
+        yield index + 1, values
