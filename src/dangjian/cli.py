@@ -24,7 +24,10 @@ def main(argv: list[str] | None = None) -> None:
         execute_from_command_line(args)
     except (OperationalError, ProgrammingError) as error:
         # The usual cause is a database that was never migrated or cannot be reached.
-        print(f"数据库错误：{error}\n请确认 DATABASE_URL 正确、数据库可以连接，并已运行 dangjian migrate。", file=sys.stderr)
+        print(
+            f"数据库错误：{error}\n请确认 DATABASE_URL 正确、数据库可以连接，并已运行 dangjian migrate。",
+            file=sys.stderr,
+        )
         sys.exit(2)
 
 

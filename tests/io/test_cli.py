@@ -1,5 +1,6 @@
 """`dangjian import-orgs`, `import-members` and `export-members`."""
 
+import contextlib
 import io
 import json
 
@@ -7,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from dangjian import cli
 from dangjian.core.models import AccessLog
 from dangjian.members.models import Member
 
@@ -21,10 +23,12 @@ def write(tmp_path, name, rows):
 
 
 def run(command, *args):
+    """Through the console script's entry point, as a clerk types it (`dangjian import-members …`)."""
     out = io.StringIO()
     code = 0
     try:
-        call_command(command, *args, stdout=out)
+        with contextlib.redirect_stdout(out):
+            cli.main(["dangjian", command, *args])
     except SystemExit as exc:
         code = exc.code
     return code, out.getvalue()
@@ -87,15 +91,15 @@ def test_import_orgs_as_a_user_is_scoped(world, tmp_path):
 
 def test_unknown_user_and_missing_file(world, tmp_path):
     with pytest.raises(CommandError, match="用户“ghost”不存在"):
-        call_command("import-orgs", str(write(tmp_path, "o.xlsx", grid([org_row()]))), "--user", "ghost")
+        call_command("import_orgs", str(write(tmp_path, "o.xlsx", grid([org_row()]))), "--user", "ghost")
     with pytest.raises(CommandError, match="找不到文件"):
-        call_command("import-members", str(tmp_path / "missing.xlsx"))
+        call_command("import_members", str(tmp_path / "missing.xlsx"))
 
 
 def test_export_members_masked_by_default(world, tmp_path):
     target = tmp_path / "ta.xlsx"
     out = io.StringIO()
-    call_command("export-members", "--org", "TA", str(target), stdout=out)
+    call_command("export_members", "--org", "TA", str(target), stdout=out)
     assert "3 名" in out.getvalue()
     from python_calamine import CalamineWorkbook
 
@@ -116,8 +120,8 @@ def test_export_members_masked_by_default(world, tmp_path):
 
 def test_export_members_out_of_scope(world, tmp_path):
     with pytest.raises(CommandError, match="不存在或不在您的导出范围内"):
-        call_command("export-members", "--org", "TB", str(tmp_path / "x.xlsx"), "--user", "township_a_admin")
+        call_command("export_members", "--org", "TB", str(tmp_path / "x.xlsx"), "--user", "township_a_admin")
     with pytest.raises(CommandError, match="无权导出完整身份证号"):
         call_command(
-            "export-members", "--org", "TA", str(tmp_path / "x.xlsx"), "--user", "inspector_a", "--unmasked"
+            "export_members", "--org", "TA", str(tmp_path / "x.xlsx"), "--user", "inspector_a", "--unmasked"
         )
