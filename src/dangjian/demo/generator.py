@@ -60,7 +60,7 @@ SCALES = {
     # `tiny` is for tests of other parts: a county with two townships and a few units.
     "tiny": Scale("tiny", "微型（测试用）", 0, 1, 2, (3, 3), 0.2),
     "county": Scale("county", "县", 0, 1, 12, (10, 13), 1.0),
-    "prefecture": Scale("prefecture", "州（市）", 1, 10, 12, (10, 13), 1.0),
+    "prefecture": Scale("prefecture", "州（市）", 0, 10, 12, (10, 13), 1.0),
     "province": Scale("province", "省", 15, 10, 12, (10, 13), 1.0),
 }
 PUBLIC_SCALES = ("county", "prefecture", "province")
