@@ -44,7 +44,9 @@ def demo_places(
     the first root, its first 党委 child, and a branch under that (a village one if any)."""
     county = county or Organization.objects.filter(depth=1).order_by("path").first()
     if county is not None and township is None:
-        township = Organization.objects.get_children(county).filter(kind=OrgKind.COMMITTEE).order_by("path").first()
+        township = (
+            Organization.objects.get_children(county).filter(kind=OrgKind.COMMITTEE).order_by("path").first()
+        )
     if township is not None and branch is None:
         branches = Organization.objects.filter(
             path__startswith=township.path, kind=OrgKind.BRANCH, status="active"
