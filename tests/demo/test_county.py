@@ -14,7 +14,7 @@ from dangjian.access.roles import Role
 from dangjian.core.dates import add_years, age_on
 from dangjian.core.idnumber import parse_id_number
 from dangjian.core.models import AuditEvent
-from dangjian.demo.generator import SCALES, iter_county_plans
+from dangjian.demo.generator import SCALES, DemoDataError, iter_county_plans, load_demo
 from dangjian.demo.logins import DEMO_PASSWORD
 from dangjian.members.choices import Category, EventKind, PartyRole
 from dangjian.members.models import Member, MemberEvent, MemberRole
@@ -291,6 +291,9 @@ def test_demo_data_refuses_a_database_with_organizations(county_demo):
         call_command("demo-data", "--scale", "county", stdout=out, stderr=err)
     assert exit_info.value.code == 1
     assert "已有党组织" in err.getvalue() and "--replace" in err.getvalue()
+    assert Organization.objects.count() == count
+    with pytest.raises(DemoDataError, match="已有党组织"):
+        load_demo("tiny")
     assert Organization.objects.count() == count
 
 

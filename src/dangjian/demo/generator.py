@@ -934,6 +934,9 @@ def _one_step_up(level: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+REFUSAL = "数据库中已有党组织，未生成演示数据。如确需清空现有党组织和党员并重新生成，请加 --replace"
+
+
 class DemoDataError(Exception):
     """Why the demo data cannot be loaded, in Chinese."""
 
@@ -1142,9 +1145,7 @@ def load_demo(
     with transaction.atomic():
         if Organization.objects.exists():
             if not replace:
-                raise DemoDataError(
-                    "数据库中已有党组织，未生成演示数据。如确需清空现有党组织和党员并重新生成，请加 --replace"
-                )
+                raise DemoDataError(REFUSAL)
             delete_all()
         uppers, counties = plan_counties(scale, seed, as_of)
         Organization.objects.bulk_create(uppers, batch_size=BATCH_SIZE)

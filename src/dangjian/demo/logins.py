@@ -51,7 +51,9 @@ def demo_places(
         branches = Organization.objects.filter(
             path__startswith=township.path, kind=OrgKind.BRANCH, status="active"
         ).order_by("path")
-        branch = branches.filter(sector=Sector.RURAL).first() or branches.first()
+        rural = branches.filter(sector=Sector.RURAL)
+        # The same choice as the generator's: a village branch with a committee to look at.
+        branch = rural.filter(has_committee=True).first() or rural.first() or branches.first()
     return county, township, branch
 
 
@@ -75,8 +77,9 @@ def ensure_demo_logins(
 ) -> list[DemoLogin]:
     """Create the demo users that are missing and give each its grant.
 
-    An existing user keeps its password (someone may have changed it on purpose) but gets the
-    grant again if it lost it, e.g. after `demo-data --replace` removed the old organizations."""
+    An existing user keeps its password (someone may have changed it on purpose) and its
+    grant, and gets one again if it lost it, e.g. after `demo-data --replace` removed the old
+    organizations with their grants."""
     User = get_user_model()
     logins = demo_logins(*demo_places(county, township, branch))
     for login in logins:
@@ -87,7 +90,9 @@ def ensure_demo_logins(
             )
         if login.superuser and not user.is_superuser:
             _make_superuser(user)
-        if login.organization is not None:
+        # A login keeps the one grant of its role it already has (a second run must not add a
+        # second branch to the secretary when the tree was edited in between).
+        if login.organization is not None and not user.grants.filter(role=login.role).exists():
             grant_create(actor=None, user=user, organization=login.organization, role=login.role)
     return logins
 

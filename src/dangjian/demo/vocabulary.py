@@ -2,7 +2,10 @@
 syllables, units, jobs. Invented place names on real Yunnan division codes, so ID numbers
 look like those of the region without naming any real village or person.
 
-Weights are rough shares, not statistics; they only make the demo look like a county."""
+Weights are rough shares, not statistics; they only make the demo look like a county.
+Faker's zh_CN provider is not used for people: its names ignore sex, the decade of birth and
+ethnicity, and its addresses span all of China, while a county's roster needs all three to
+hang together with the ID numbers."""
 
 # (surname, weight). 曾, 单, 查, 解, 覃 read differently as surnames (see core.pinyin).
 HAN_SURNAMES = [

@@ -2,8 +2,9 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from dangjian.demo.generator import PUBLIC_SCALES, SCALES, DemoDataError, load_demo
+from dangjian.demo.generator import PUBLIC_SCALES, REFUSAL, SCALES, DemoDataError, load_demo
 from dangjian.demo.logins import ensure_demo_logins, logins_table
+from dangjian.orgs.models import Organization
 
 
 class Command(BaseCommand):
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale: str, seed: int, replace: bool, as_of: dt.date | None, **options) -> None:
+        if Organization.objects.exists() and not replace:
+            self.stderr.write(REFUSAL)
+            raise SystemExit(1)
         self.stdout.write(f"正在生成演示数据：规模 {SCALES[scale].label}，随机种子 {seed} …")
         try:
             result = load_demo(scale, seed=seed, as_of=as_of, replace=replace, progress=self.stdout.write)
