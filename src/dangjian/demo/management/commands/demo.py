@@ -30,7 +30,9 @@ class Command(BaseCommand):
         )
         logins = ensure_demo_logins(*places)
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"党建工作平台演示：请用浏览器打开 http://{addr}/"))
+        # runserver takes a bare port too; the browser needs a host.
+        shown = addr if ":" in addr else f"127.0.0.1:{addr}"
+        self.stdout.write(self.style.SUCCESS(f"党建工作平台演示：请用浏览器打开 http://{shown}/"))
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         self.stdout.write(logins_table(logins))
         if no_serve:
