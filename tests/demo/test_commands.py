@@ -44,12 +44,12 @@ def test_demo_loads_a_county_into_an_empty_database_and_prints_the_logins():
 
 def test_demo_data_replace_swaps_the_data_and_keeps_the_logins_working():
     first = io.StringIO()
-    call_command("demo-data", "--scale", "tiny", "--seed", "1", stdout=first)
+    call_command("demo_data", "--scale", "tiny", "--seed", "1", stdout=first)
     assert "已生成" in first.getvalue() and "用时" in first.getvalue() and DEMO_PASSWORD in first.getvalue()
     old_numbers = set(Member.objects.values_list("id_number", flat=True))
 
     second = io.StringIO()
-    call_command("demo-data", "--scale", "tiny", "--seed", "2", "--replace", stdout=second)
+    call_command("demo_data", "--scale", "tiny", "--seed", "2", "--replace", stdout=second)
     new_numbers = set(Member.objects.values_list("id_number", flat=True))
     assert new_numbers and not old_numbers & new_numbers
     assert all(is_valid_id_number(number) for number in new_numbers)
@@ -63,7 +63,7 @@ def test_demo_data_replace_swaps_the_data_and_keeps_the_logins_working():
 
 def test_demo_data_with_an_as_of_day_is_reproducible():
     as_of = dt.date(2025, 3, 1)
-    call_command("demo-data", "--scale", "tiny", "--as-of", as_of.isoformat(), stdout=io.StringIO())
+    call_command("demo_data", "--scale", "tiny", "--as-of", as_of.isoformat(), stdout=io.StringIO())
     stored = sorted(Member.objects.values_list("id_number", "joined_on", "converted_on"))
     _, (spec,) = plan_counties(SCALES["tiny"], 1, as_of)
     planned = sorted(

@@ -288,7 +288,7 @@ def test_demo_data_refuses_a_database_with_organizations(county_demo):
     out, err = io.StringIO(), io.StringIO()
     count = Organization.objects.count()
     with pytest.raises(SystemExit) as exit_info:
-        call_command("demo-data", "--scale", "county", stdout=out, stderr=err)
+        call_command("demo_data", "--scale", "county", stdout=out, stderr=err)
     assert exit_info.value.code == 1
     assert "已有党组织" in err.getvalue() and "--replace" in err.getvalue()
     assert Organization.objects.count() == count

@@ -1,4 +1,6 @@
 import argparse
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -42,4 +44,10 @@ class Command(BaseCommand):
             # Pages need their CSS and scripts; unless whitenoise serves them straight from the
             # app directories (the default settings do), they must be collected first.
             call_command("collectstatic", interactive=False, verbosity=0)
-        call_command("runserver", addr, use_reloader=False)
+        # Browser imports are checked by a background task; the demo runs its worker alongside.
+        worker = subprocess.Popen([sys.executable, "-m", "dangjian", "db_worker"])
+        try:
+            call_command("runserver", addr, use_reloader=False)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
