@@ -7,7 +7,7 @@ ADDR ?= 127.0.0.1:8000
 # Python files whose types mypy checks (services and selectors, as architecture.md asks).
 TYPED := $(shell find src/dangjian -name 'services.py' -o -name 'selectors.py' -o -name 'restrict.py' | sort)
 
-.PHONY: install demo test lint format check-migrations pytest bench vendor clean
+.PHONY: install demo test lint format check-migrations pytest screenshots bench vendor clean
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ check-migrations: install
 
 pytest: install
 	$(BIN)/pytest
+
+# Refresh the README's screenshots: the browser tests take them on the demo county.
+screenshots: install
+	DANGJIAN_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e -q
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -45,7 +45,7 @@ class Command(BaseCommand):
             # app directories (the default settings do), they must be collected first.
             call_command("collectstatic", interactive=False, verbosity=0)
         # Browser imports are checked by a background task; the demo runs its worker alongside.
-        worker = subprocess.Popen([sys.executable, "-m", "dangjian", "db_worker"])
+        worker = subprocess.Popen([sys.executable, "-m", "dangjian", "db_worker", "--no-reload"])
         try:
             call_command("runserver", addr, use_reloader=False)
         finally:
