@@ -1,11 +1,10 @@
 """`dangjian import-orgs`, `import-members` and `export-members`."""
 
-import contextlib
 import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 
 from dangjian import cli
@@ -23,20 +22,33 @@ def write(tmp_path, name, rows):
 
 
 def run(command, *args):
-    """Through the console script's entry point, as a clerk types it (`dangjian import-members …`)."""
     out = io.StringIO()
     code = 0
     try:
-        with contextlib.redirect_stdout(out):
-            cli.main(["dangjian", command, *args])
+        call_command(command, *args, stdout=out)
     except SystemExit as exc:
         code = exc.code
     return code, out.getvalue()
 
 
+def test_the_console_script_reaches_each_command_by_its_hyphenated_name(monkeypatch):
+    # In-process runs of the entry point would close the test's database connection
+    # (run_from_argv does), so only the name mapping is checked here.
+    reached = []
+    monkeypatch.setattr("django.core.management.execute_from_command_line", reached.append)
+    for typed, module in [
+        ("import-orgs", "import_orgs"),
+        ("import-members", "import_members"),
+        ("export-members", "export_members"),
+    ]:
+        cli.main(["dangjian", typed, "x.xlsx"])
+        assert reached.pop() == ["dangjian", module, "x.xlsx"]
+        assert module in get_commands()
+
+
 def test_import_members_json_success(world, tmp_path):
     path = write(tmp_path, "roster.xlsx", grid([member_row()], MEMBER_HEADERS))
-    code, output = run("import-members", str(path), "--format", "json")
+    code, output = run("import_members", str(path), "--format", "json")
     assert code == 0
     assert json.loads(output) == {"total": 1, "valid": 1, "written": 1, "errors": [], "warnings": []}
     assert "\n" not in output.strip()  # exactly one JSON object, nothing else printed
@@ -45,7 +57,7 @@ def test_import_members_json_success(world, tmp_path):
 def test_import_members_json_errors_exit_1_and_write_nothing(world, tmp_path):
     rows = [member_row(), member_row(姓名="坏行", 公民身份号码="123")]
     path = write(tmp_path, "roster.csv", grid(rows, MEMBER_HEADERS))
-    code, output = run("import-members", str(path), "--format", "json")
+    code, output = run("import_members", str(path), "--format", "json")
     data = json.loads(output)
     assert code == 1
     assert (data["total"], data["valid"], data["written"]) == (2, 1, 0)
@@ -64,13 +76,13 @@ def test_import_members_json_errors_exit_1_and_write_nothing(world, tmp_path):
 def test_keep_valid_exits_0_after_writing_the_valid_rows(world, tmp_path):
     rows = [member_row(), member_row(姓名="坏行", 公民身份号码="123")]
     path = write(tmp_path, "roster.xlsx", grid(rows, MEMBER_HEADERS))
-    code, output = run("import-members", str(path), "--keep-valid", "--format", "json")
+    code, output = run("import_members", str(path), "--keep-valid", "--format", "json")
     assert code == 0 and json.loads(output)["written"] == 1
 
 
 def test_dry_run_and_table_output(world, tmp_path):
     path = write(tmp_path, "roster.xlsx", grid([member_row(入党日期="某年")], MEMBER_HEADERS))
-    code, output = run("import-members", str(path), "--dry-run")
+    code, output = run("import_members", str(path), "--dry-run")
     assert code == 1
     assert "共 1 行，无误 0 行，写入 0 行" in output
     assert "第2行\t入党日期\t某年\t无法识别的日期" in output
@@ -82,7 +94,7 @@ def test_import_orgs_as_a_user_is_scoped(world, tmp_path):
     )
     path = write(tmp_path, "orgs.xls", rows)
     code, output = run(
-        "import-orgs", str(path), "--format", "json", "--user", "township_a_admin", "--keep-valid"
+        "import_orgs", str(path), "--format", "json", "--user", "township_a_admin", "--keep-valid"
     )
     data = json.loads(output)
     assert code == 0 and data["written"] == 1 and data["errors"][0]["row"] == 3

@@ -11,6 +11,7 @@ from dangjian.core.idnumber import mask_id_number
 from dangjian.orgs.serializers import OrgCodeField
 
 from .models import Member, MemberEvent, MemberRole
+from .services import PERSONAL_FIELDS
 
 
 class OrgRefSerializer(serializers.Serializer):
@@ -110,21 +111,7 @@ class MemberDetailSerializer(MemberSerializer):
         return bool(self.context.get("reveal_id"))
 
 
-UPDATE_INPUT_FIELDS = [
-    "group",
-    "name",
-    "sex",
-    "ethnicity",
-    "id_number",
-    "birth_date",
-    "education",
-    "category",
-    "joined_on",
-    "converted_on",
-    "phone",
-    "job",
-    "address",
-]
+UPDATE_INPUT_FIELDS = ["group", *PERSONAL_FIELDS]
 
 
 class MemberUpdateSerializer(serializers.ModelSerializer):

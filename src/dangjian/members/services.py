@@ -21,7 +21,8 @@ from . import rules
 from .choices import SINGLE_HOLDER_ROLES, Category, EventKind, MemberStatus
 from .models import Member, MemberEvent, MemberRole
 
-AUDITED_FIELDS = (
+# What a form or the API may change on a member, besides the group, in the order shown.
+PERSONAL_FIELDS = (
     "name",
     "sex",
     "ethnicity",
@@ -34,11 +35,8 @@ AUDITED_FIELDS = (
     "phone",
     "job",
     "address",
-    "organization",
-    "group",
-    "status",
-    "month_precision_dates",
 )
+AUDITED_FIELDS = (*PERSONAL_FIELDS, "organization", "group", "status", "month_precision_dates")
 EDITABLE_FIELDS = frozenset(AUDITED_FIELDS) - {"organization", "status"}
 EXIT_KINDS: dict[str, str] = {
     EventKind.DIED: MemberStatus.DIED,

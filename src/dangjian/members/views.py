@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import ChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,9 +32,6 @@ PAGE_SIZE = 50
 def member_list(request: HttpRequest) -> HttpResponse:
     filterset = selectors.member_list(request.user, request.GET)
     form = filterset.form
-    for field in form.fields.values():
-        if isinstance(field, ChoiceField):
-            field.choices = [("", "全部"), *[c for c in field.choices if c[0] != ""]]
     style_fields(form)
     members = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))

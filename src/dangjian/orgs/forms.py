@@ -10,19 +10,7 @@ from dangjian.core.forms import DateInput, StyledForm
 
 from .choices import TERM_YEARS_CHOICES, OrgKind, Sector
 from .models import Organization
-
-DETAIL_FIELDS = (
-    "name",
-    "short_name",
-    "kind",
-    "sector",
-    "established_on",
-    "term_started_on",
-    "term_years",
-    "has_committee",
-    "secretary_name",
-    "contact_phone",
-)
+from .services import DETAIL_FIELDS
 
 
 class OrganizationDetailsForm(StyledForm):

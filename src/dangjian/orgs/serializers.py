@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from .models import Organization
 from .rules import OrgFigures, org_warnings
+from .services import DETAIL_FIELDS
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -139,27 +140,13 @@ class OrganizationSerializer(serializers.ModelSerializer):
         ]
 
 
-DETAIL_INPUT_FIELDS = [
-    "name",
-    "short_name",
-    "kind",
-    "sector",
-    "established_on",
-    "term_started_on",
-    "term_years",
-    "has_committee",
-    "secretary_name",
-    "contact_phone",
-]
-
-
 class OrganizationUpdateSerializer(serializers.ModelSerializer):
     """The details an organization's own keepers may edit; renaming is changing `name`.
     The parent changes through /move/, the status through /dissolve/."""
 
     class Meta:
         model = Organization
-        fields = DETAIL_INPUT_FIELDS
+        fields = list(DETAIL_FIELDS)
 
 
 class OrganizationCreateSerializer(serializers.ModelSerializer):
@@ -167,7 +154,7 @@ class OrganizationCreateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["parent", "code", *DETAIL_INPUT_FIELDS]
+        fields = ["parent", "code", *DETAIL_FIELDS]
         # Uniqueness of the code is checked once, by the service, inside its transaction.
         extra_kwargs: dict[str, dict] = {"code": {"validators": []}}
 

@@ -14,8 +14,8 @@ from .choices import BRANCH_KINDS, OrgKind, OrgStatus
 from .models import Organization
 from .rules import TERM_YEARS_ALLOWED, placement_error
 
-AUDITED_FIELDS = (
-    "code",
+# The details a form, the API or an import may set, in the order forms show them.
+DETAIL_FIELDS = (
     "name",
     "short_name",
     "kind",
@@ -26,10 +26,8 @@ AUDITED_FIELDS = (
     "has_committee",
     "secretary_name",
     "contact_phone",
-    "status",
-    "dissolved_on",
-    "month_precision_dates",
 )
+AUDITED_FIELDS = ("code", *DETAIL_FIELDS, "status", "dissolved_on", "month_precision_dates")
 EDITABLE_FIELDS = frozenset(AUDITED_FIELDS) - {"code", "status", "dissolved_on"}
 
 

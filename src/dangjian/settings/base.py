@@ -159,6 +159,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dangjian.core.api.exception_handler",
 }
+# django-filter's blank choice of every filter form ("---------" by default).
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "党建平台 API",
     "DESCRIPTION": "党组织与党员的读写接口；每个请求只能看到和修改授权范围内的数据。",
