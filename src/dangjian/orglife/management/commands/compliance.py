@@ -26,9 +26,12 @@ class Command(BaseCommand):
             raise CommandError(f"党组织代码“{org}”不存在")
         try:
             window = window_for(year, quarter, month)
-            day = dt.date.fromisoformat(today) if today else timezone.localdate()
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        try:
+            day = dt.date.fromisoformat(today) if today else timezone.localdate()
+        except ValueError as exc:
+            raise CommandError(f"--today 日期无效：{today}（格式如 2026-11-22）") from exc
         report = compliance_report(organization=organization, window=window, today=day)
         if format == "json":
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
