@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth
@@ -151,7 +151,8 @@ def load_counts(root_path: str, year: int, conditions: Iterable[Condition]) -> C
         .order_by()
     )
     counts = Counts()
-    for row in rows.iterator(chunk_size=5000):
+    # The filtered counts are named at run time, which the typed values() row cannot express.
+    for row in cast(Iterable[dict[str, Any]], rows.iterator(chunk_size=5000)):
         for index, condition in enumerate(conditions):
             number = row[f"n{index}"]
             if not number:
@@ -483,7 +484,7 @@ def _branch_json(branch: BranchCompliance) -> dict[str, Any]:
 
 
 def _group_json(group: Unit, branch: BranchCompliance) -> dict[str, Any]:
-    rules = []
+    rules: list[dict[str, Any]] = []
     for result in branch.rules.values():
         tally = result.by_unit.get(group.id)
         if tally is not None:

@@ -330,6 +330,12 @@ def _parse_rule(item: Any) -> tuple[list[str], Rule | None]:
             problems.append(f"{text_field} 应为文字")
     if problems:
         return problems, None
+    assert (
+        isinstance(code, str)
+        and isinstance(kind, str)
+        and isinstance(period, str)
+        and isinstance(minimum, int)
+    )
     return [], Rule(
         code=code.strip(),
         kind=kind,
