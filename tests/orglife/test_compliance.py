@@ -15,6 +15,7 @@ from dangjian.orglife.compliance import compliance_report
 from dangjian.orglife.periods import window_for
 from dangjian.orglife.selectors import absence_warnings, meeting_attendance, member_attendance
 from dangjian.orglife.services import AttendanceEntry, local_rule_set_create, record_correct, record_create
+from dangjian.orgs.services import organization_dissolve
 
 from .conftest import TODAY, hold
 
@@ -354,3 +355,26 @@ def test_cli_table(world, q3_records):
 def test_cli_errors(world, args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
+
+
+def test_branch_report_carries_attendance_and_warnings(world, absent_months):
+    report = compliance_report(organization=world.branch_a1, window=Q3, today=TODAY)
+    # Judged up to the end of the quarter asked about: Zhang Jul–Sep, Li only Aug–Sep.
+    assert [w["text"] for w in report["absence_warnings"]] == ["张建国自2026年7月起连续3个月未参加组织生活"]
+    assert [m["held_on"] for m in report["attendance"]] == ["2026-07-05", "2026-08-05", "2026-09-05"]
+    assert {m["name"] for m in report["member_attendance"]} == {"张建国", "李秀英"}
+    text = run("--org", "TA01", "--year", "2026", "--today", "2026-11-23")
+    assert "连续未参加组织生活的党员：\n  张建国自2026年7月起连续4个月未参加组织生活" in text
+
+
+def test_dissolved_branch_owes_nothing(world):
+    member_transfer(
+        actor=None, member=world.members["wang"], to_organization=world.branch_a1, on=dt.date(2026, 6, 30)
+    )
+    organization_dissolve(actor=None, organization=world.branch_a2, dissolved_on=dt.date(2026, 6, 30))
+    world.branch_a2.refresh_from_db()
+    report = compliance_report(organization=world.branch_a2, window=Q3, today=TODAY)
+    assert report["rules"] == [] and report["status"] == "met"
+    assert "甲镇西村党支部" in run(
+        "--org", "TA02", "--year", "2026", "--quarter", "3", "--today", "2026-11-23"
+    )

@@ -29,6 +29,7 @@ from .choices import ActivityKind, ActivityStatus
 from .models import ActivityKindEntry, LocalRuleSet
 from .periods import Period, PeriodKind, periods_overlapping
 from .rules import Applicability, Condition, LocalSets, Rule, RuleSet
+from .selectors import absence_warnings, meeting_attendance, member_attendance
 
 MET, DUE, MISSED = "met", "due", "missed"
 STATUS_LABELS = {MET: "已完成", DUE: "进行中", MISSED: "未完成"}
@@ -536,12 +537,29 @@ def compliance_report(
     if organization.kind in BRANCH_KINDS:
         own = next((b for b in figures.branches if b.branch.id == organization.pk), None)
         if own is None:  # a dissolved branch: nothing is required of it any more
-            return head | {"status": MET, "rules": [], "missing": [], "outstanding": [], "children": []}
+            empty: dict[str, Any] = {"status": MET, "rules": [], "missing": [], "outstanding": []}
+            return (
+                head
+                | empty
+                | {"attendance": [], "member_attendance": [], "absence_warnings": [], "children": []}
+            )
         return head | {
             "status": own.status,
             "rules": [result.to_json() for result in own.rules.values()],
             "missing": own.missing,
             "outstanding": own.outstanding,
+            "attendance": meeting_attendance(organization, window),
+            "member_attendance": member_attendance(organization, window),
+            "absence_warnings": [
+                {
+                    "member": w.member_id,
+                    "name": w.name,
+                    "months": w.months,
+                    "critical": w.critical,
+                    "text": w.text(),
+                }
+                for w in absence_warnings(organization, today, up_to=window.end)
+            ],
             "children": [_group_json(group, own) for group in own.groups],
         }
     rollup = rollup_of(figures.branches)

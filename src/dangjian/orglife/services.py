@@ -178,7 +178,11 @@ def _set_kinds(activity: Activity, kinds: Iterable[str]) -> None:
 
 def _locked(activity: Activity) -> Activity:
     """The stored row, locked for this transaction, with the branch loaded."""
-    return Activity.objects.select_for_update().select_related("organization", "group").get(pk=activity.pk)
+    return (
+        Activity.objects.select_for_update(of=("self",))
+        .select_related("organization", "group")
+        .get(pk=activity.pk)
+    )
 
 
 def _require_draft(activity: Activity) -> None:

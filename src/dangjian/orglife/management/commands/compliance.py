@@ -97,4 +97,8 @@ def render_table(report: dict) -> str:
                 lines.append("")
                 lines.append(title)
                 lines.extend(f"  {text}" for text in report[key])
+        if report["absence_warnings"]:
+            lines.append("")
+            lines.append("连续未参加组织生活的党员：")
+            lines.extend(f"  {warning['text']}" for warning in report["absence_warnings"])
     return "\n".join(lines)
