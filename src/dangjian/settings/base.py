@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "dangjian.access",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.orglife",
     "dangjian.io",
     "dangjian.dashboards",
     "dangjian.demo",
