@@ -1,5 +1,6 @@
 """Search keys that let a clerk find 张建国 by typing `zhangjianguo`, `jianguo` or `zjg`."""
 
+from functools import lru_cache
 from itertools import product
 
 from pypinyin import lazy_pinyin
@@ -46,6 +47,8 @@ def _readings(name: str) -> list[list[str]]:
     return options
 
 
+# Rosters repeat names (and imports re-read them); pypinyin's lookup is the costly part.
+@lru_cache(maxsize=65536)
 def search_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials), each a space-separated list of the plausible readings."""
     name = name.replace(" ", "").replace("·", "")
