@@ -3,10 +3,13 @@
 from rest_framework.routers import DefaultRouter
 
 from dangjian.members.api import MemberViewSet
+from dangjian.orglife.api import ComplianceViewSet, RecordViewSet
 from dangjian.orgs.api import OrganizationViewSet
 
 router = DefaultRouter()
 router.register("orgs", OrganizationViewSet, basename="api-org")
 router.register("members", MemberViewSet, basename="api-member")
+router.register("orglife/records", RecordViewSet, basename="api-orglife-record")
+router.register("orglife/compliance", ComplianceViewSet, basename="api-orglife-compliance")
 
 urlpatterns = router.urls

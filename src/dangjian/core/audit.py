@@ -31,7 +31,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 def _jsonable(name: str, value: Any) -> Any:
     if name in MASKED_FIELDS and value:
         return MASKED_FIELDS[name](value)
-    if isinstance(value, dt.date | dt.datetime):
+    if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)

@@ -412,6 +412,9 @@ class SubtreeFigures:
     today: dt.date
     branches: list[BranchCompliance]
     children: list[Organization]
+    # Kept so that the pages can judge the same figures month by month without reading again.
+    counts: Counts = field(default_factory=Counts)
+    resolve: Resolver | None = None
 
 
 def subtree_compliance(
@@ -455,7 +458,7 @@ def subtree_compliance(
         judge_branch(branch, groups_by_parent.get(branch.path, []), counts, window, today, resolve)
         for branch in branches
     ]
-    return SubtreeFigures(organization, window, today, judged, children)
+    return SubtreeFigures(organization, window, today, judged, children, counts, resolve)
 
 
 def rollup_of(branches: Iterable[BranchCompliance]) -> Rollup:
