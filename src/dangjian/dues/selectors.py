@@ -66,17 +66,8 @@ def dues_arrears(*, user: Any, today: dt.date, organization: Organization | None
     return sorted(found, key=lambda a: (-a.months_unpaid, a.name))
 
 
-def _totals(rows: QuerySet) -> Any:
-    return rows.aggregate(
-        due=Sum("due", default=Decimal(0)),
-        paid=Sum("paid", default=Decimal(0)),
-        entries=Count("id"),
-        unpaid=Count("id", filter=Q(paid__lt=F("due"))),
-    )
-
-
 def dues_branch_totals(*, user: Any, branch: Organization, year: int) -> list[dict[str, Any]]:
-    """Month by month for one branch: due, paid, entries, unpaid entries. One query."""
+    """Month by month for one branch: due_total, paid_total, entries, unpaid entries. One query."""
     rows = DuesMonth.objects.restrict(user, "view").filter(  # type: ignore[attr-defined]
         organization=branch, month__year=year
     )
@@ -84,8 +75,8 @@ def dues_branch_totals(*, user: Any, branch: Organization, year: int) -> list[di
         rows.values("month")
         .order_by("month")
         .annotate(
-            due=Sum("due"),
-            paid=Sum("paid"),
+            due_total=Sum("due"),
+            paid_total=Sum("paid"),
             entries=Count("id"),
             unpaid=Count("id", filter=Q(paid__lt=F("due"))),
         )
@@ -118,8 +109,8 @@ def dues_rollup(*, user: Any, organization: Organization, year: int) -> list[Rol
         .values("prefix")
         .order_by("prefix")
         .annotate(
-            due=Sum("due"),
-            paid=Sum("paid"),
+            due_total=Sum("due"),
+            paid_total=Sum("paid"),
             entries=Count("id"),
             unpaid=Count("id", filter=Q(paid__lt=F("due"))),
         )
@@ -130,8 +121,8 @@ def dues_rollup(*, user: Any, organization: Organization, year: int) -> list[Rol
         result.append(
             RollupRow(
                 child,
-                row.get("due") or Decimal(0),
-                row.get("paid") or Decimal(0),
+                row.get("due_total") or Decimal(0),
+                row.get("paid_total") or Decimal(0),
                 row.get("entries", 0),
                 row.get("unpaid", 0),
             )
