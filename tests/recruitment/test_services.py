@@ -364,3 +364,9 @@ def test_out_of_scope_reads_are_not_found(world, user, branch_name):
     with pytest.raises(Http404):
         candidate_timeline(user=world.users[user], candidate_id=candidate.pk)
     assert list(candidate_list(user=world.users[user])) == [mine]
+
+
+def test_candidates_belong_to_a_branch(world):
+    with pytest.raises(ValidationError) as raised:
+        apply(world.township_a)
+    assert "不是党支部" in raised.value.message_dict["organization"][0]

@@ -99,10 +99,7 @@ def candidate_create(
     """递交入党申请书: the person enters the pipeline with the first step on file."""
     require(actor, "change", organization)
     today = today or dt.date.today()
-    errors = [
-        (name if name != "organization" else "organization", text)
-        for name, text in placement_errors(organization, None)
-    ]
+    errors = list(placement_errors(organization, None))
     candidate = Candidate(
         organization=organization, name=name.strip(), phone=phone, education=education, occupation=occupation
     )
