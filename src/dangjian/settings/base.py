@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.orglife",
+    "dangjian.recruitment",
+    "dangjian.dues",
     "dangjian.io",
     "dangjian.dashboards",
     "dangjian.demo",

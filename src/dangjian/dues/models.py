@@ -1,0 +1,81 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from dangjian.core.restrict import RestrictedQuerySet
+
+from .choices import DuesCategory, PaymentMethod
+
+
+class DuesProfile(models.Model):
+    """A member's dues for one year: category and monthly base, set once a year."""
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="dues_profiles", verbose_name="党员"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    category = models.CharField("党费类别", max_length=12, choices=DuesCategory.choices)
+    monthly_base = models.DecimalField(
+        "月收入基数（元）", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    fixed_amount = models.DecimalField("定额（元/月）", max_digits=6, decimal_places=2, null=True, blank=True)
+    voluntary_extra = models.DecimalField(
+        "自愿多交（元/月）", max_digits=10, decimal_places=2, default=Decimal(0)
+    )
+    monthly_due = models.DecimalField("每月应交（元）", max_digits=10, decimal_places=2)
+    set_on = models.DateField("核定日期")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    restrict_path = "member__organization__path"
+
+    class Meta:
+        verbose_name = "党费基数"
+        verbose_name_plural = "党费基数"
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="dues_profile_member_year")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.year}年"
+
+
+class DuesMonth(models.Model):
+    """One member's dues for one month in the branch ledger. The branch is the one the member
+    belonged to that month, so a later transfer leaves old months where they were paid; a
+    payment provider would fill `reference` (the model does not assume cash)."""
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="dues_months", verbose_name="党员"
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="dues_months", verbose_name="党支部"
+    )
+    month = models.DateField("月份")  # the first day of the month
+    due = models.DecimalField("应交（元）", max_digits=10, decimal_places=2)
+    paid = models.DecimalField("实交（元）", max_digits=10, decimal_places=2, default=Decimal(0))
+    paid_on = models.DateField("交纳日期", null=True, blank=True)
+    method = models.CharField("交纳方式", max_length=12, choices=PaymentMethod.choices, blank=True)
+    reference = models.CharField("交易凭证号", max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    restrict_path = "organization__path"
+
+    class Meta:
+        verbose_name = "党费月账"
+        verbose_name_plural = "党费月账"
+        ordering = ["month", "member_id"]
+        constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_month_member_month")]
+        indexes = [models.Index(fields=["organization", "month"], name="dues_org_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.month:%Y-%m}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid >= self.due
