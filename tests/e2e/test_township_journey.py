@@ -128,7 +128,7 @@ def test_township_admin_browses_searches_imports_and_exports(page, demo_county, 
         page.get_by_role("link", name="导出Excel").click()
     exported = tmp_path / "export.xlsx"
     download_info.value.save_as(exported)
-    rows = CalamineWorkbook.from_path(str(exported)).get_sheet_by_index(0).to_python()
+    _watermark, *rows = CalamineWorkbook.from_path(str(exported)).get_sheet_by_index(0).to_python()
     id_column = rows[0].index("公民身份号码")
     exported_ids = [row[id_column] for row in rows[1:]]
     assert (

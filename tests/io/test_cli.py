@@ -115,7 +115,8 @@ def test_export_members_masked_by_default(world, tmp_path):
     assert "3 名" in out.getvalue()
     from python_calamine import CalamineWorkbook
 
-    rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python()
+    watermark, *rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python()
+    assert "身份证号已脱敏" in watermark[0]
     assert rows[0] == [
         *MEMBER_HEADERS[:7],
         "所在党组织代码",

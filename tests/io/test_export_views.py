@@ -30,8 +30,10 @@ def client_for(client):
 
 
 def sheet_rows(response) -> list[list]:
+    """The header and data rows of an export (the first row is its watermark)."""
     data = b"".join(response.streaming_content)
-    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    _watermark, *rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    return rows
 
 
 def upload(client, url_name, rows, *, name="roster.xlsx", keep_valid=False, data=None):

@@ -1,14 +1,19 @@
 """Writing the audit trail. Services call these inside their own transaction, so a change and
 its record stand or fall together; bulk writes pass lists (signals would miss them)."""
 
+import calendar
 import datetime as dt
 import decimal
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
 
+from . import auditchain
 from .idnumber import mask_id_number
 from .models import AccessLog, AuditEvent
 from .request_context import current_remote_addr
@@ -72,6 +77,8 @@ def build_audit_event(
     )
 
 
+# Saving (and bulk_create) link each entry into its table's hash chain under a lock, so no
+# path can write an unchained entry; see auditchain and ChainedEntry.
 def audit_record(**kwargs: Any) -> AuditEvent:
     event = build_audit_event(**kwargs)
     event.save()
@@ -100,3 +107,123 @@ def access_log_record(
         detail=dict(detail or {}),
         remote_addr=current_remote_addr.get(),
     )
+
+
+CHAINED_MODELS: tuple[type[AuditEvent] | type[AccessLog], ...] = (AuditEvent, AccessLog)
+PRUNE_ACTION = "audit.prune"
+# The law asks for six months at least (网络安全法 art. 21, 等保 2.0 security audit).
+MINIMUM_RETENTION_MONTHS = 6
+
+
+def months_before(moment: dt.datetime, months: int) -> dt.datetime:
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def audit_prune(*, months: int | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Delete audit entries older than the retention period, and log that it happened.
+
+    Deletion goes by id (everything before the first entry young enough to keep) so the chain
+    left behind has no holes; the prev_hash of the first kept entry is written into the prune
+    event as an anchor, which audit-verify accepts as a legitimate chain start."""
+    months = settings.AUDIT_RETENTION_MONTHS if months is None else months
+    if months < MINIMUM_RETENTION_MONTHS:
+        raise ValueError(f"审计记录至少保留 {MINIMUM_RETENTION_MONTHS} 个月，不能设为 {months} 个月。")
+    cutoff = months_before(now or timezone.now(), months)
+    deleted: dict[str, int] = {}
+    anchors: dict[str, str] = {}
+    with transaction.atomic():
+        for model in CHAINED_MODELS:
+            name = model._meta.model_name or ""
+            auditchain.lock_chain(model, model.objects.db)
+            rows = model.objects.order_by("pk")
+            first_kept = rows.filter(at__gte=cutoff).values("pk", "prev_hash").first()
+            if first_kept is None:
+                last = rows.values("pk", "entry_hash").last()
+                if last is None:
+                    deleted[name] = 0
+                    continue
+                # Everything goes; the next entry starts a fresh chain from the genesis hash.
+                anchors[name] = last["entry_hash"]
+                deleted[name] = model.objects.prune_before_pk(last["pk"] + 1)
+            else:
+                anchors[name] = first_kept["prev_hash"]
+                deleted[name] = model.objects.prune_before_pk(first_kept["pk"])
+        summary = {
+            "retention_months": months,
+            "cutoff": cutoff.isoformat(),
+            "deleted": deleted,
+            "anchors": anchors,
+        }
+        AuditEvent(
+            **_actor_fields(None),
+            action=PRUNE_ACTION,
+            object_type="audit",
+            object_id="",
+            object_repr=f"清理 {cutoff:%Y-%m-%d} 之前的审计记录",
+            after=summary,
+        ).save()
+    return summary
+
+
+@dataclass
+class ChainReport:
+    label: str
+    table: str
+    count: int
+    head: str
+    broken_pk: int | None = None
+    broken_position: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_pk is None
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"{self.label}（{self.table}）：共 {self.count} 条，校验通过；链尾校验值 {self.head}"
+        return (
+            f"{self.label}（{self.table}）：第 {self.broken_position} 条（编号 {self.broken_pk}）"
+            f"校验失败：{self.reason}"
+        )
+
+
+def _prune_anchors(table: str) -> set[str]:
+    anchors = set()
+    for after in AuditEvent.objects.filter(action=PRUNE_ACTION).values_list("after", flat=True):
+        anchor = (after or {}).get("anchors", {}).get(table)
+        if anchor:
+            anchors.add(anchor)
+    return anchors
+
+
+def audit_verify() -> list[ChainReport]:
+    """Walk every audit chain from its start; report the first broken entry of each."""
+    reports = []
+    for model in CHAINED_MODELS:
+        name = model._meta.model_name or ""
+        accepted = {auditchain.GENESIS_HASH} | _prune_anchors(name)
+        count = 0
+
+        def counted(rows: Iterable[Any]) -> Iterable[Any]:
+            nonlocal count
+            for row in rows:
+                count += 1
+                yield row
+
+        rows = model.objects.order_by("pk").iterator(chunk_size=2000)
+        broken = auditchain.first_break(counted(rows), accepted)
+        report = ChainReport(
+            label=str(model._meta.verbose_name),
+            table=model._meta.db_table,
+            count=count,
+            head=auditchain.chain_head(model, model.objects.db),
+        )
+        if broken is not None:
+            row, report.reason = broken
+            report.broken_pk, report.broken_position = row.pk, count
+        reports.append(report)
+    return reports

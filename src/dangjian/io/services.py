@@ -36,6 +36,7 @@ from dangjian.orgs.services import organization_create, organization_update
 from . import rules
 from .readers import Table, UnreadableFile, read_table
 from .report import ImportReport
+from .writers import SafeSheet, watermark_text
 
 Progress = Callable[[int, int], None]
 # Report progress this often while parsing: often enough for a bar, rarely enough to be free.
@@ -751,23 +752,27 @@ def _export_row(member: Member, unmasked: bool) -> list[Any]:
     ]
 
 
-def write_members_xlsx(target: str, members: Iterable[Member], *, unmasked: bool) -> int:
-    """Write the roster to an .xlsx at `target` row by row (constant memory); returns the row count."""
+def write_members_xlsx(target: str, members: Iterable[Member], *, unmasked: bool, watermark: str) -> int:
+    """Write the roster to an .xlsx at `target` row by row (constant memory); returns the row count.
+
+    Row 1 is the watermark, row 2 the headers (see io.writers for both and for formula safety)."""
     workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
     sheet = workbook.add_worksheet("党员")
+    safe = SafeSheet(workbook, sheet)
     bold = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     widths = [10, 6, 8, 22, 12, 10, 10, 14, 24, 12, 12, 14, 20, 30]
     for index, width in enumerate(widths):
         sheet.set_column(index, index, width)
-    sheet.write_row(0, 0, EXPORT_HEADERS, bold)
+    safe.write_watermark(0, watermark)
+    sheet.write_row(1, 0, EXPORT_HEADERS, bold)
     count = 0
     for count, member in enumerate(members, start=1):
         for column, value in enumerate(_export_row(member, unmasked)):
             if isinstance(value, dt.date):
-                sheet.write_datetime(count, column, value, date_format)
+                sheet.write_datetime(count + 1, column, value, date_format)
             elif value:
-                sheet.write_string(count, column, str(value))
+                safe.write_text(count + 1, column, value)
     workbook.close()
     return count
 
@@ -783,7 +788,12 @@ def members_export(
     """Export members (already restricted for `actor`) to `target`, logging who took what."""
     if unmasked and not may_export_unmasked(actor, queryset):
         raise PermissionDenied("您无权导出完整身份证号：部分党员不在您可查看完整身份证号的范围内")
-    count = write_members_xlsx(target, queryset.iterator(chunk_size=2000), unmasked=unmasked)
+    count = write_members_xlsx(
+        target,
+        queryset.iterator(chunk_size=2000),
+        unmasked=unmasked,
+        watermark=watermark_text(actor, unmasked=unmasked),
+    )
     access_log_record(
         actor=actor,
         kind=AccessLog.Kind.EXPORT_UNMASKED if unmasked else AccessLog.Kind.EXPORT,

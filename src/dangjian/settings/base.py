@@ -200,3 +200,5 @@ LOGGING = {
 
 # Platform-specific settings.
 DANGJIAN_SITE_TITLE = os.environ.get("DANGJIAN_SITE_TITLE", "党建工作平台")
+# Months the audit and access logs are kept before `dangjian audit-prune` may remove them.
+AUDIT_RETENTION_MONTHS = int(os.environ.get("AUDIT_RETENTION_MONTHS", 6))
