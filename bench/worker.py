@@ -256,7 +256,7 @@ def bench_import_members(size: Size, engine: str) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="import-"))
     roster = workdir / "roster.xlsx"
     # The rows exactly as an export would write them (full ID numbers): XlsxWriter via io.services.
-    write_members_xlsx(str(roster), members, unmasked=True)
+    write_members_xlsx(str(roster), members, unmasked=True, watermark="bench")
     log(f"roster of {len(members)} rows: {roster.stat().st_size / 1e6:.1f} MB")
 
     sample = fresh_copies(members[: size.baseline_sample])
@@ -305,7 +305,7 @@ def bench_export_members(size: Size, engine: str) -> None:
     ).order_by("organization__path", "name", "id")
     started = time.perf_counter()
     sampled = write_members_xlsx(
-        str(workdir / "baseline.xlsx"), plain[: size.baseline_sample], unmasked=False
+        str(workdir / "baseline.xlsx"), plain[: size.baseline_sample], unmasked=False, watermark="bench"
     )
     baseline_seconds = time.perf_counter() - started
 
