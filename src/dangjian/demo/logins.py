@@ -13,7 +13,7 @@ from dangjian.core.audit import audit_record
 from dangjian.orgs.choices import OrgKind, Sector
 from dangjian.orgs.models import Organization
 
-DEMO_PASSWORD = "demo2026"
+DEMO_PASSWORD = "Demo-2026"
 
 
 @dataclass(frozen=True)

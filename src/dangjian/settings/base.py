@@ -6,6 +6,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from dangjian.access.validators import password_validators
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The project root holds var/ (the embedded SQLite database, uploads) when run from a checkout.
 PROJECT_DIR = Path(os.environ.get("DANGJIAN_HOME", PACKAGE_DIR.parent.parent)).resolve()
@@ -111,12 +113,9 @@ def database_from_env() -> dict:
 DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# dengbao (等保 2.0, the default) or asvs (OWASP ASVS 5.0): see dangjian.access.validators.
+PASSWORD_POLICY = os.environ.get("PASSWORD_POLICY", "dengbao")
+AUTH_PASSWORD_VALIDATORS = password_validators(PASSWORD_POLICY)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
