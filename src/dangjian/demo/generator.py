@@ -37,6 +37,7 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import COMMITTEE_MIN_FULL_MEMBERS, TERM_WARNING_DAYS
 
 from . import vocabulary as vocab
+from .orglife import plan_year_of_life, write_year_of_life
 
 BATCH_SIZE = 1000
 PROBATIONARY_SHARE = 0.03
@@ -951,6 +952,8 @@ class LoadResult:
     probationary: int = 0
     events: int = 0
     roles: int = 0
+    activities: int = 0
+    attendance: int = 0
     seconds: float = 0.0
     root: Organization | None = None
     county: Organization | None = None
@@ -964,7 +967,8 @@ class LoadResult:
         return (
             f"已生成 党组织{sum(self.organizations.values())}个（{kinds}），"
             f"党员{self.members}名（其中预备党员{self.probationary}名），"
-            f"入党和转正记录{self.events}条，党内职务{self.roles}个；"
+            f"入党和转正记录{self.events}条，党内职务{self.roles}个，"
+            f"组织生活记录{self.activities}条（出勤{self.attendance}人次）；"
             f"用时{self.seconds:.1f}秒。"
         )
 
@@ -979,6 +983,8 @@ class LoadResult:
             "probationary": self.probationary,
             "events": self.events,
             "roles": self.roles,
+            "activities": self.activities,
+            "attendance": self.attendance,
             "seconds": round(self.seconds, 2),
         }
 
@@ -1111,6 +1117,7 @@ def delete_all() -> dict[str, int]:
     from django.db.models import ProtectedError
 
     from dangjian.access.models import Grant
+    from dangjian.orglife.models import Activity, Attendance, LocalRuleSet
 
     counts = {
         "members": Member.objects.count(),
@@ -1118,6 +1125,9 @@ def delete_all() -> dict[str, int]:
         "grants": Grant.objects.count(),
     }
     try:
+        Attendance.objects.all().delete()
+        Activity.objects.all().delete()
+        LocalRuleSet.objects.all().delete()
         MemberRole.objects.all().delete()
         MemberEvent.objects.all().delete()
         Member.objects.all().delete()
@@ -1136,10 +1146,17 @@ def load_demo(
     as_of: dt.date | None = None,
     replace: bool = False,
     progress: Callable[[str], None] | None = None,
+    orglife: bool | None = None,
 ) -> LoadResult:
-    """Write the demo data of a scale into an empty database (or, with `replace`, emptied first)."""
+    """Write the demo data of a scale into an empty database (or, with `replace`, emptied first).
+
+    `orglife`: also a year of organizational life up to `as_of`; by default only for a single
+    county, since at prefecture and province scale the records would outweigh everything else
+    (tens of millions of attendance rows) and the benchmarks measure the roster."""
     scale = SCALES[scale_name]
     as_of = as_of or dt.date.today()
+    if orglife is None:
+        orglife = scale.prefectures == 0 and scale.counties == 1
     started = time.perf_counter()
     result = LoadResult(scale=scale, seed=seed, as_of=as_of)
     with transaction.atomic():
@@ -1158,6 +1175,11 @@ def load_demo(
             result.probationary += sum(1 for m in plan.members if m.category == Category.PROBATIONARY)
             result.events += len(plan.events)
             result.roles += len(plan.roles)
+            if orglife:
+                life = plan_year_of_life(plan, Rng(f"{seed}:orglife:{spec.code}"), as_of)
+                write_year_of_life(life, BATCH_SIZE)
+                result.activities += len(life.activities)
+                result.attendance += len(life.attendance)
             if result.county is None:
                 result.county, result.first_township, result.secretary_branch = (
                     plan.county,
