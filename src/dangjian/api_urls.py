@@ -2,14 +2,19 @@
 
 from rest_framework.routers import DefaultRouter
 
+from dangjian.dues.api import ArrearsViewSet, DuesMonthViewSet
 from dangjian.members.api import MemberViewSet
 from dangjian.orglife.api import ComplianceViewSet, RecordViewSet
 from dangjian.orgs.api import OrganizationViewSet
+from dangjian.recruitment.api import CandidateViewSet
 
 router = DefaultRouter()
 router.register("orgs", OrganizationViewSet, basename="api-org")
 router.register("members", MemberViewSet, basename="api-member")
 router.register("orglife/records", RecordViewSet, basename="api-orglife-record")
 router.register("orglife/compliance", ComplianceViewSet, basename="api-orglife-compliance")
+router.register("recruitment/candidates", CandidateViewSet, basename="api-recruitment-candidate")
+router.register("dues/months", DuesMonthViewSet, basename="api-dues-month")
+router.register("dues/arrears", ArrearsViewSet, basename="api-dues-arrears")
 
 urlpatterns = router.urls

@@ -11,6 +11,8 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("io/", include("dangjian.io.urls")),
     path("orglife/", include("dangjian.orglife.urls")),
+    path("recruitment/", include("dangjian.recruitment.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("audit/", include("dangjian.core.urls")),
     path("api/", include("dangjian.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,11 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from dangjian.core.dates import add_years
+from dangjian.members.choices import Education, Sex
+from dangjian.orgs.models import Organization
+
 from . import rules
-from .choices import CandidateStatus
+from .choices import CandidateStatus, Stage
 from .models import Candidate, RecruitmentStep
 
 
@@ -53,3 +57,82 @@ def candidate_timeline(*, user: Any, candidate_id: int) -> Timeline:
     vote = history.get(rules.Step.ADMISSION_VOTE)
     ends = rules.probation_ends(max(vote), candidate.extension_months) if vote else None
     return Timeline(candidate, done, upcoming, ends)
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    candidate: Candidate
+    next: list[rules.NextStep]
+    overdue: bool
+
+
+def candidate_rows(
+    *,
+    user: Any,
+    today: dt.date,
+    organization: Organization | None = None,
+    stage: str | None = None,
+    overdue_only: bool = False,
+) -> list[CandidateRow]:
+    """The list page: live candidates in reach (under `organization` if given), each with what
+    is next and whether it is overdue. Two queries, however many candidates: the candidates,
+    then every step on file for them."""
+    candidates = candidate_list(user=user, stage=stage).filter(status=CandidateStatus.ACTIVE)
+    if organization is not None:
+        candidates = candidates.filter(organization__path__startswith=organization.path)
+    found = list(candidates)
+    histories: dict[int, dict[str, list[dt.date]]] = {c.pk: {} for c in found}
+    if found:
+        steps = RecruitmentStep.objects.filter(candidate__in=found).order_by("occurred_on", "id")
+        for candidate_id, step, day in steps.values_list("candidate_id", "step", "occurred_on"):
+            histories[candidate_id].setdefault(step, []).append(day)
+    rows = []
+    for candidate in found:
+        upcoming = rules.next_steps(histories[candidate.pk], candidate.extension_months)
+        late = any(item.deadline is not None and item.deadline < today for item in upcoming)
+        if late or not overdue_only:
+            rows.append(CandidateRow(candidate, upcoming, late))
+    return rows
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The pipeline's figures under one organization (live candidates and, for 正式党员, the
+    completed ones): by stage, with how many are under 35, women, and by education."""
+
+    by_stage: list[dict[str, Any]]
+    by_education: list[dict[str, Any]]
+    total: int
+
+
+def candidate_pool(*, user: Any, organization: Organization, today: dt.date) -> Pool:
+    """Two aggregate queries whatever the size of the subtree."""
+    young_since = add_years(today, -35)
+    candidates = (
+        Candidate.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .filter(organization__path__startswith=organization.path)
+        .exclude(status=CandidateStatus.STOPPED)
+    )
+    counted = {
+        row["stage"]: row
+        for row in candidates.values("stage")
+        .order_by("stage")
+        .annotate(
+            total=Count("id"),
+            under_35=Count("id", filter=Q(birth_date__gt=young_since)),
+            women=Count("id", filter=Q(sex=Sex.FEMALE)),
+        )
+    }
+    by_stage = [
+        {"stage": value, "label": label, **{k: counted.get(value, {}).get(k, 0) for k in FIGURES}}
+        for value, label in Stage.choices
+    ]
+    labels = dict(Education.choices)
+    by_education = [
+        {"education": row["education"], "label": labels.get(row["education"], "未填"), "total": row["total"]}
+        for row in candidates.values("education").order_by("education").annotate(total=Count("id"))
+    ]
+    return Pool(by_stage, by_education, sum(row["total"] for row in by_stage))
+
+
+FIGURES = ("total", "under_35", "women")

@@ -1,0 +1,104 @@
+"""/api/dues/: the month ledger entries and the arrears, scoped by `restrict(user, "view")`;
+a payment goes through `dues.services.dues_payment_record`, which checks the branch again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from dangjian.core.api import Pagination, ScopedWritePermission, service_errors
+from dangjian.orgs.models import Organization
+
+from . import selectors, services
+from .models import DuesMonth
+from .serializers import ArrearsSerializer, DuesMonthSerializer, PaymentSerializer
+
+
+def _number(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="党费月账",
+        parameters=[
+            OpenApiParameter("org", OpenApiTypes.STR, description="党组织代码（含下级）"),
+            OpenApiParameter("year", OpenApiTypes.INT, description="年度"),
+            OpenApiParameter("month", OpenApiTypes.INT, description="月份 1-12"),
+        ],
+    ),
+)
+class DuesMonthViewSet(viewsets.GenericViewSet):
+    serializer_class = DuesMonthSerializer
+    pagination_class = Pagination
+    permission_classes = [IsAuthenticated, ScopedWritePermission]
+    write_scopes = {"pay": "change"}
+
+    def get_queryset(self) -> Any:
+        return (
+            DuesMonth.objects.restrict(self.request.user, "view")
+            .select_related("organization", "member")
+            .order_by("-month", "organization__path", "member__name_pinyin", "id")
+        )
+
+    def list(self, request: Request) -> Response:
+        queryset = self.get_queryset()
+        code = request.query_params.get("org")
+        if code:
+            root = Organization.objects.filter(code=code).first()
+            queryset = queryset.filter(organization__path__startswith=root.path) if root else queryset.none()
+        year, month = _number(request, "year"), _number(request, "month")
+        if year is not None:
+            queryset = queryset.filter(month__year=year)
+        if month is not None:
+            queryset = queryset.filter(month__month=month)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(DuesMonthSerializer(page, many=True).data)
+
+    @extend_schema(summary="记录交纳", request=PaymentSerializer, responses=DuesMonthSerializer)
+    @action(detail=True, methods=["post"])
+    def pay(self, request: Request, pk: str) -> Response:
+        entry = self.get_queryset().filter(pk=int(pk)).first() if str(pk).isdigit() else None
+        if entry is None:
+            raise NotFound("未找到该党费月账，或不在您的授权范围内")
+        serializer = PaymentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors({}):
+            entry = services.dues_payment_record(
+                actor=request.user, entry=entry, today=timezone.localdate(), **serializer.validated_data
+            )
+        return Response(DuesMonthSerializer(entry).data)
+
+
+class ArrearsViewSet(viewsets.GenericViewSet):
+    serializer_class = ArrearsSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+    # Arrears are computed from the restricted ledger, not read from a model of their own.
+    queryset = DuesMonth.objects.none()
+
+    @extend_schema(
+        summary="党费欠交名单（连续3个月未交预警）",
+        parameters=[OpenApiParameter("org", OpenApiTypes.STR, description="党组织代码（含下级）")],
+    )
+    def list(self, request: Request) -> Response:
+        organization = None
+        code = request.query_params.get("org")
+        if code:
+            organization = Organization.objects.restrict(request.user, "view").filter(code=code).first()
+            if organization is None:
+                raise NotFound("未找到该党组织，或不在您的授权范围内")
+        found = selectors.dues_arrears(
+            user=request.user, today=timezone.localdate(), organization=organization
+        )
+        return Response(ArrearsSerializer(found, many=True).data)

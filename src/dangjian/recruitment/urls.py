@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "recruitment"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("org/<str:code>/", views.candidate_list, name="list"),
+    path("org/<str:code>/new/", views.candidate_create, name="candidate-create"),
+    path("candidate/<int:pk>/", views.candidate_detail, name="candidate"),
+    path("candidate/<int:pk>/step/", views.step_record, name="step"),
+]
