@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "dangjian.orglife",
     "dangjian.recruitment",
     "dangjian.dues",
+    "dangjian.ledger",
+    "dangjian.assessment",
     "dangjian.io",
     "dangjian.dashboards",
     "dangjian.demo",

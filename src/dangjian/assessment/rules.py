@@ -1,0 +1,80 @@
+"""Scoring and grading as data plus small pure functions.
+
+Neither the statutes nor domain.md give score bands for the 一类–四类 classification; the
+default bands below are the product's own (a county sets its own on its checklist template).
+Automatic items reuse the statutory organization-setting rules of `orgs.rules` so a figure the
+platform already holds is never typed in again (domain.md, "Enter once")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from dangjian.orgs.rules import OrgFigures, org_warnings
+
+from .choices import GradeChange, ScoringMethod, WeakCategory
+
+SOURCE_BANDS = "本产品默认档次（县级可在清单模板中调整）"
+# Minimum percentage of the template's total points for 一类, 二类, 三类; below the last is 四类.
+DEFAULT_BANDS: tuple[Decimal, Decimal, Decimal] = (Decimal(90), Decimal(75), Decimal(60))
+
+# Which warnings of `orgs.rules.org_warnings` fail each automatic item.
+AUTO_FAILING_WARNINGS: dict[str, frozenset[str]] = {
+    ScoringMethod.AUTO_COMMITTEE: frozenset({"committee_missing"}),
+    ScoringMethod.AUTO_TERM: frozenset({"term_ended"}),
+    ScoringMethod.AUTO_MEMBER_COUNT: frozenset({"branch_too_large", "too_few_full_members"}),
+}
+
+
+def percent_of(total: Decimal, maximum: Decimal) -> Decimal:
+    if maximum <= 0:
+        return Decimal(0)
+    return (total * 100 / maximum).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def bands_error(bands: tuple[Decimal, Decimal, Decimal]) -> str | None:
+    one, two, three = bands
+    if not (Decimal(100) >= one > two > three > Decimal(0)):
+        return "分类档次须满足：100 ≥ 一类线 > 二类线 > 三类线 > 0"
+    return None
+
+
+def grade_for(percent: Decimal, bands: tuple[Decimal, Decimal, Decimal] = DEFAULT_BANDS) -> int:
+    """A score exactly on a band's line belongs to that band."""
+    for grade, minimum in enumerate(bands, start=1):
+        if percent >= minimum:
+            return grade
+    return 4
+
+
+def grade_change(previous: int | None, current: int) -> str:
+    """晋位升级: a smaller class number is better."""
+    if previous is None:
+        return GradeChange.NEW
+    if current < previous:
+        return GradeChange.UP
+    if current > previous:
+        return GradeChange.DOWN
+    return GradeChange.SAME
+
+
+def manual_score_error(
+    *, number: int, points: Decimal, awarded: Decimal, evidence_required: bool, evidence: str
+) -> str | None:
+    """An assessor's score for a manual item: within 0..points, and no points without evidence
+    when the item asks for it."""
+    if awarded < 0 or awarded > points:
+        return f"第{number}项得分应在0至{points}分之间"
+    if awarded > 0 and evidence_required and not evidence.strip():
+        return f"第{number}项须有佐证材料才能得分"
+    return None
+
+
+def auto_item_met(method: str, figures: OrgFigures, today: dt.date) -> bool:
+    failing = AUTO_FAILING_WARNINGS[method]
+    return not any(w.code in failing for w in org_warnings(figures, today))
+
+
+def is_weak(*, grade: int | None, categories: list[str]) -> bool:
+    """软弱涣散 when screening found any problem category, or the year's class is 四类."""
+    return grade == 4 or any(c in WeakCategory.values for c in categories)

@@ -1,0 +1,98 @@
+"""Reads of the standardization year. Lists begin from `restrict(user, "view")`; the
+distribution per child is one grouped query whatever the size of the subtree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
+
+from dangjian.orgs.models import Organization
+
+from .choices import AssessmentStatus
+from .models import Assessment, ChecklistTemplate, WeakOrganization
+
+
+def ancestor_paths(organization: Organization) -> list[str]:
+    """The organization's own path and those of all its ancestors (materialized-path prefixes)."""
+    step = Organization.steplen
+    return [organization.path[: step * depth] for depth in range(1, organization.depth + 1)]
+
+
+def template_applicable(*, organization: Organization, year: int) -> ChecklistTemplate | None:
+    """The checklist for the organization's sector in `year`: of the levels above it that hold
+    one, the deepest wins; within that level, the latest version not after `year`. One query."""
+    return (
+        ChecklistTemplate.objects.filter(
+            owner__path__in=ancestor_paths(organization), sector=organization.sector, year__lte=year
+        )
+        .order_by("-owner__depth", "-year")
+        .first()
+    )
+
+
+def assessments_of_year(
+    *, user: Any, year: int, organization: Organization | None = None
+) -> QuerySet[Assessment]:
+    rows = Assessment.objects.restrict(user, "view").filter(year=year)  # type: ignore[attr-defined]
+    if organization is not None:
+        rows = rows.filter(organization__path__startswith=organization.path)
+    return rows.select_related("organization").order_by("organization__path")
+
+
+@dataclass
+class GradeRow:
+    organization: Organization
+    by_grade: dict[int, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def graded(self) -> int:
+        return sum(self.by_grade.values())
+
+
+def grade_distribution(*, user: Any, organization: Organization, year: int) -> list[GradeRow]:
+    """Confirmed classes and 晋位/持平/降级 under each child of `organization`: two queries."""
+    children = list(
+        Organization.objects.restrict(user, "view").filter(  # type: ignore[attr-defined]
+            path__startswith=organization.path, depth=organization.depth + 1
+        )
+    )
+    rows = {child.path: GradeRow(child) for child in children}
+    length = len(organization.path) + Organization.steplen
+    grouped = (
+        Assessment.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .filter(organization__path__startswith=organization.path, year=year, status=AssessmentStatus.SIGNED)
+        .annotate(prefix=Substr("organization__path", 1, length))
+        .values("prefix", "grade", "grade_change")
+        .order_by()
+        .annotate(n=Count("id"))
+    )
+    for entry in grouped:
+        row = rows.get(entry["prefix"])
+        if row is not None:
+            row.by_grade[entry["grade"]] = row.by_grade.get(entry["grade"], 0) + entry["n"]
+            row.changes[entry["grade_change"]] = row.changes.get(entry["grade_change"], 0) + entry["n"]
+    return list(rows.values())
+
+
+def weak_candidates(*, user: Any, year: int) -> QuerySet[Assessment]:
+    """Confirmed 四类 results of the year whose organization is not yet on the weak list."""
+    listed = WeakOrganization.objects.filter(year=year).values("organization_id")
+    return (
+        Assessment.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .filter(year=year, status=AssessmentStatus.SIGNED, grade=4)
+        .exclude(organization_id__in=listed)
+        .select_related("organization")
+    )
+
+
+def weak_organizations(*, user: Any, year: int) -> QuerySet[WeakOrganization]:
+    return (
+        WeakOrganization.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .filter(year=year)
+        .select_related("organization", "ledger")
+        .order_by("organization__path")
+    )
