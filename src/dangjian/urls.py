@@ -13,6 +13,8 @@ urlpatterns = [
     path("orglife/", include("dangjian.orglife.urls")),
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("assessment/", include("dangjian.assessment.urls")),
+    path("ledger/", include("dangjian.ledger.urls")),
     path("audit/", include("dangjian.core.urls")),
     path("api/", include("dangjian.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,47 @@
+"""Forms of the standardization pages. Each only parses what the user typed; the rules
+(a gap needs measure, person and deadline; a score needs evidence) live in the services,
+whose Chinese messages are put back on these fields."""
+
+from __future__ import annotations
+
+from django import forms
+
+from dangjian.core.forms import DateInput, StyledForm
+
+from .choices import CheckResult, Grade
+
+
+class SelfCheckEntryForm(StyledForm):
+    result = forms.ChoiceField(
+        label="自查结果", choices=[("", "— 未填 —"), *CheckResult.choices], required=False
+    )
+    evidence = forms.CharField(label="佐证", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    measure = forms.CharField(label="整改措施", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    responsible_person = forms.CharField(label="责任人", required=False, max_length=50)
+    deadline = forms.DateField(
+        label="整改时限", required=False, widget=DateInput(), error_messages={"invalid": "请输入有效的日期"}
+    )
+
+
+class ScoreForm(StyledForm):
+    score = forms.DecimalField(
+        label="得分",
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        error_messages={"invalid": "请输入数字得分"},
+    )
+    evidence = forms.CharField(
+        label="考评佐证/说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SignOffForm(StyledForm):
+    grade = forms.TypedChoiceField(
+        label="人工定级（不选则按得分档次）",
+        choices=[("", "按得分档次自动定级"), *Grade.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    reason = forms.CharField(label="定级理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,300 @@
+"""Standardization pages: a branch's year (start, self-check item by item, submit), the
+superior's item-by-item assessment with sign-off, and the class distribution per child with
+drill-down. Reads go through restricted querysets and `assessment.selectors` (out of reach is
+a 404); every write goes through `assessment.services`, whose Chinese errors land on fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.core.forms import add_service_errors
+from dangjian.core.restrict import path_in_scope
+from dangjian.orgs.choices import BRANCH_KINDS
+from dangjian.orgs.models import Organization
+from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
+
+from . import selectors, services
+from .choices import AssessmentStatus, Grade, GradeChange, ScoringMethod
+from .forms import ScoreForm, SelfCheckEntryForm, SignOffForm
+from .models import Assessment, AssessmentEntry
+
+
+def _valid_year(year: int) -> int:
+    if not 2000 <= year <= 2100:
+        raise Http404("年度无效")
+    return year
+
+
+def _branch(user: Any, code: str, action: str = "view") -> Organization:
+    organization = organization_get(user, code, action)
+    if organization.kind not in BRANCH_KINDS:
+        raise Http404("规范化考评按党支部进行")
+    return organization
+
+
+def _assessment(branch: Organization, year: int) -> Assessment | None:
+    # The branch was fetched through restrict, so its own assessment is in reach.
+    return (
+        Assessment.objects.filter(organization=branch, year=year).select_related("template", "ledger").first()
+    )
+
+
+def _entries(assessment: Assessment) -> list[AssessmentEntry]:
+    return list(assessment.entries.select_related("item", "rectification").order_by("item__number"))
+
+
+def _is_superior(user: Any, organization: Organization) -> bool:
+    return organization.depth > 1 and path_in_scope(user, "change", organization.parent_path)
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    roots = scope_roots(request.user, "view")
+    if not roots:
+        raise PermissionDenied("您没有查看规范化考评的权限")
+    top, year = roots[0], timezone.localdate().year
+    if top.kind in BRANCH_KINDS:
+        return redirect("assessment:branch", top.code, year)
+    return redirect("assessment:distribution", top.code, year)
+
+
+@login_required
+@require_GET
+def branch(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The branch's year at a glance: its state, the items and, once confirmed, its class."""
+    user = request.user
+    organization = _branch(user, code)
+    assessment = _assessment(organization, _valid_year(year))
+    return render(
+        request,
+        "assessment/branch.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "year": year,
+            "assessment": assessment,
+            "entries": _entries(assessment) if assessment else [],
+            "template": selectors.template_applicable(organization=organization, year=year),
+            "can_change": path_in_scope(user, "change", organization.path),
+            "is_superior": _is_superior(user, organization),
+        },
+    )
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    organization = _branch(request.user, code, "change")
+    try:
+        services.assessment_start(actor=request.user, organization=organization, year=_valid_year(year))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, f"未能开始自查：{message}")
+        return redirect("assessment:branch", code, year)
+    messages.success(request, f"{year}年规范化自查已开始，请逐项填写")
+    return redirect("assessment:self-check", code, year)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def self_check(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """体检, item by item. "保存" records every filled item; "提交" then submits, which puts
+    every weak or missing item on the rectification ledger."""
+    user = request.user
+    organization = _branch(user, code, "change")
+    assessment = _assessment(organization, _valid_year(year))
+    if assessment is None:
+        raise Http404("本年度自查尚未开始")
+    if assessment.status != AssessmentStatus.DRAFT:
+        messages.info(request, "自查已提交")
+        return redirect("assessment:branch", code, year)
+    entries = _entries(assessment)
+    data = request.POST if request.method == "POST" else None
+    rows = [
+        (
+            entry,
+            SelfCheckEntryForm(
+                data,
+                prefix=f"n{entry.item.number}",
+                initial={
+                    "result": entry.self_result,
+                    "evidence": entry.self_evidence,
+                    "measure": entry.measure,
+                    "responsible_person": entry.responsible_person,
+                    "deadline": entry.deadline,
+                },
+            ),
+        )
+        for entry in entries
+    ]
+    problems: list[str] = []
+    if data is not None:
+        saved_all = True
+        for entry, form in rows:
+            if not form.is_valid():
+                saved_all = False
+                continue
+            if not form.cleaned_data["result"] and not entry.self_result:
+                continue
+            try:
+                services.self_check_record(
+                    actor=user,
+                    assessment=assessment,
+                    number=entry.item.number,
+                    result=form.cleaned_data["result"],
+                    evidence=form.cleaned_data["evidence"],
+                    measure=form.cleaned_data["measure"],
+                    responsible_person=form.cleaned_data["responsible_person"],
+                    deadline=form.cleaned_data["deadline"],
+                )
+            except ValidationError as error:
+                saved_all = False
+                add_service_errors(form, error, {"number": "result", "status": "result"})
+        if saved_all and "submit" in request.POST:
+            try:
+                services.self_check_submit(actor=user, assessment=assessment)
+            except ValidationError as error:
+                problems = error.messages
+            else:
+                messages.success(request, "自查已提交；薄弱、缺失事项已列入整改台账")
+                return redirect("assessment:branch", code, year)
+        elif saved_all:
+            messages.success(request, "自查已保存")
+            return redirect("assessment:self-check", code, year)
+    return render(
+        request,
+        "assessment/self_check.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "year": year,
+            "assessment": assessment,
+            "rows": rows,
+            "problems": problems,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assess(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """照单考评 by the superior: scores with evidence notes for the manual items, then the
+    sign-off, with the class set by hand when a reason is given."""
+    user = request.user
+    organization = _branch(user, code)
+    if not _is_superior(user, organization):
+        raise PermissionDenied("考评由上级党组织进行")
+    assessment = _assessment(organization, _valid_year(year))
+    if assessment is None or assessment.status != AssessmentStatus.SELF_CHECKED:
+        messages.info(request, "只有已提交自查、尚未确认的考评可以评分")
+        return redirect("assessment:branch", code, year)
+    entries = _entries(assessment)
+    data = request.POST if request.method == "POST" else None
+    rows = [
+        (
+            entry,
+            ScoreForm(
+                data,
+                prefix=f"s{entry.item.number}",
+                initial={"score": entry.score, "evidence": entry.assessor_evidence},
+            )
+            if entry.item.method == ScoringMethod.MANUAL
+            else None,
+        )
+        for entry in entries
+    ]
+    sign_off = SignOffForm(data, prefix="sign")
+    if data is not None:
+        saved_all = True
+        for entry, form in rows:
+            if form is None:
+                continue
+            if not form.is_valid():
+                saved_all = False
+                continue
+            if form.cleaned_data["score"] is None:
+                continue
+            try:
+                services.assessment_score(
+                    actor=user,
+                    assessment=assessment,
+                    number=entry.item.number,
+                    score=form.cleaned_data["score"],
+                    evidence=form.cleaned_data["evidence"],
+                )
+            except ValidationError as error:
+                saved_all = False
+                add_service_errors(form, error, {"number": "score", "status": "score"})
+        if saved_all and "sign" in request.POST and sign_off.is_valid():
+            try:
+                services.assessment_sign_off(
+                    actor=user,
+                    assessment=assessment,
+                    grade=sign_off.cleaned_data["grade"],
+                    reason=sign_off.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                add_service_errors(sign_off, error, {"entries": None, "status": None})
+            else:
+                messages.success(request, "考评已确认")
+                return redirect("assessment:branch", code, year)
+        elif saved_all and "sign" not in request.POST:
+            messages.success(request, "评分已保存")
+            return redirect("assessment:assess", code, year)
+    return render(
+        request,
+        "assessment/assess.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "year": year,
+            "assessment": assessment,
+            "rows": rows,
+            "sign_off": sign_off,
+        },
+    )
+
+
+@login_required
+@require_GET
+def distribution(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Confirmed classes under each child of a committee, with 晋位/持平/降级; a child
+    committee drills down, a branch opens its own year."""
+    user = request.user
+    organization = organization_get(user, code)
+    if organization.kind in BRANCH_KINDS:
+        return redirect("assessment:branch", code, year)
+    rows = selectors.grade_distribution(user=user, organization=organization, year=_valid_year(year))
+    grades = list(Grade)
+    table = [
+        (
+            row,
+            [row.by_grade.get(grade.value, 0) for grade in grades],
+            [row.changes.get(change.value, 0) for change in GradeChange],
+        )
+        for row in rows
+    ]
+    totals = [sum(row.by_grade.get(grade.value, 0) for row in rows) for grade in grades]
+    return render(
+        request,
+        "assessment/distribution.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "year": year,
+            "grades": grades,
+            "changes": list(GradeChange),
+            "table": table,
+            "summary": list(zip(grades, totals, strict=True)),
+            "graded": sum(totals),
+        },
+    )

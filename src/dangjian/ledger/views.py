@@ -1,0 +1,364 @@
+"""Ledger pages: the rectification ledgers under an organization, one ledger with its items
+(progress notes, close request, the superior's approve or return), dispatch sheets with the
+recipients' progress and a respond form, and the year's targets at a level with its children.
+Reads go through restricted querysets and `ledger.selectors` (out of reach is a 404); every
+write goes through `ledger.services`, whose Chinese errors are shown on the fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.assessment.selectors import ancestor_paths
+from dangjian.core.forms import add_service_errors
+from dangjian.core.restrict import path_in_scope
+from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
+
+from . import rules, selectors, services
+from .choices import ItemStatus, RecipientStatus
+from .forms import CloseRequestForm, ProgressNoteForm, RespondForm, ReturnForm
+from .models import DispatchRecipient, DispatchSheet, Ledger, LedgerItem, ProgressNote, Target
+
+LAGGARDS_SHOWN = 20
+
+
+def _last_on_time(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=rules.OVERDUE_FROM_DAYS_AFTER)
+
+
+def _is_superior(user: Any, organization: Any) -> bool:
+    return organization.depth > 1 and path_in_scope(user, "change", organization.parent_path)
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    roots = scope_roots(request.user, "view")
+    if not roots:
+        raise PermissionDenied("您没有查看台账的权限")
+    return redirect("ledger:list", roots[0].code)
+
+
+@login_required
+@require_GET
+def ledgers(request: HttpRequest, code: str) -> HttpResponse:
+    """Every ledger in the organization's subtree with its open and overdue counts: one query."""
+    user = request.user
+    organization = organization_get(user, code)
+    today = timezone.localdate()
+    open_statuses = [ItemStatus.OPEN, ItemStatus.CLOSE_REQUESTED]
+    rows = (
+        Ledger.objects.restrict(user, "view")
+        .filter(organization__path__startswith=organization.path)
+        .select_related("organization")
+        .annotate(
+            item_count=Count("items"),
+            open_count=Count("items", filter=Q(items__status__in=open_statuses)),
+            requested_count=Count("items", filter=Q(items__status=ItemStatus.CLOSE_REQUESTED)),
+            overdue_count=Count(
+                "items",
+                filter=Q(items__status__in=open_statuses, items__deadline__lte=_last_on_time(today)),
+            ),
+        )
+        .order_by("-year", "organization__path", "id")
+    )
+    overdue = selectors.overdue_items(user=user, today=today, organization=organization)
+    return render(
+        request,
+        "ledger/list.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "ledgers": rows,
+            "overdue": overdue[:50],
+            "today": today,
+        },
+    )
+
+
+def _ledger_page(request: HttpRequest, ledger: Ledger, bound: dict[tuple[int, str], Any] | None = None):
+    user = request.user
+    bound = bound or {}
+    today = timezone.localdate()
+    notes = ProgressNote.objects.order_by("noted_on", "id")
+    items = list(ledger.items.order_by("number").prefetch_related(Prefetch("notes", queryset=notes)))
+    can_change = path_in_scope(user, "change", ledger.organization.path)
+    is_superior = _is_superior(user, ledger.organization)
+    rows = []
+    for item in items:
+        forms: dict[str, Any] = {}
+        if can_change and item.status == ItemStatus.OPEN:
+            forms["note"] = bound.get((item.pk, "note")) or ProgressNoteForm(prefix=f"n{item.pk}")
+            forms["close"] = bound.get((item.pk, "close")) or CloseRequestForm(prefix=f"c{item.pk}")
+        if is_superior and item.status == ItemStatus.CLOSE_REQUESTED:
+            forms["return"] = bound.get((item.pk, "return")) or ReturnForm(prefix=f"r{item.pk}")
+            forms["approve"] = bound.get((item.pk, "approve"))
+        overdue = item.status != ItemStatus.CLOSED and rules.is_overdue(deadline=item.deadline, today=today)
+        rows.append((item, overdue, forms))
+    return render(
+        request,
+        "ledger/ledger.html",
+        {
+            "ledger": ledger,
+            "organization": ledger.organization,
+            "crumbs": breadcrumb(user, ledger.organization),
+            "rows": rows,
+            "is_superior": is_superior,
+        },
+        status=400 if bound else 200,
+    )
+
+
+@login_required
+@require_GET
+def ledger(request: HttpRequest, pk: int) -> HttpResponse:
+    found = Ledger.objects.restrict(request.user, "view").select_related("organization").filter(pk=pk).first()
+    if found is None:
+        raise Http404("台账不存在或不在授权范围内")
+    return _ledger_page(request, found)
+
+
+def _item(request: HttpRequest, pk: int) -> LedgerItem:
+    item = (
+        LedgerItem.objects.restrict(request.user, "view")
+        .select_related("ledger__organization")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None:
+        raise Http404("整改事项不存在或不在授权范围内")
+    return item
+
+
+def _done(request: HttpRequest, item: LedgerItem, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("ledger:ledger", item.ledger_id)
+
+
+@login_required
+@require_POST
+def item_note(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    form = ProgressNoteForm(request.POST, prefix=f"n{item.pk}")
+    if form.is_valid():
+        try:
+            services.progress_note_add(
+                actor=request.user,
+                item=item,
+                note=form.cleaned_data["note"],
+                evidence=form.cleaned_data["evidence"],
+                noted_on=form.cleaned_data["noted_on"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {"item": None})
+        else:
+            return _done(request, item, f"第{item.number}项已登记进展")
+    return _ledger_page(request, item.ledger, {(item.pk, "note"): form})
+
+
+@login_required
+@require_POST
+def item_close_request(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    form = CloseRequestForm(request.POST, prefix=f"c{item.pk}")
+    if form.is_valid():
+        try:
+            services.ledger_item_close_request(
+                actor=request.user, item=item, evidence=form.cleaned_data["evidence"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {"status": None})
+        else:
+            return _done(request, item, f"第{item.number}项已申请销号，待上级确认")
+    return _ledger_page(request, item.ledger, {(item.pk, "close"): form})
+
+
+@login_required
+@require_POST
+def item_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    try:
+        services.ledger_item_close_approve(actor=request.user, item=item)
+    except ValidationError as error:
+        # The other approver's decision already stands: say so and show the item as it is now.
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("ledger:ledger", item.ledger_id)
+    return _done(request, item, f"第{item.number}项已销号")
+
+
+@login_required
+@require_POST
+def item_return(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    form = ReturnForm(request.POST, prefix=f"r{item.pk}")
+    if form.is_valid():
+        try:
+            services.ledger_item_close_return(
+                actor=request.user, item=item, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {"status": None})
+        else:
+            return _done(request, item, f"第{item.number}项已退回")
+    return _ledger_page(request, item.ledger, {(item.pk, "return"): form})
+
+
+@login_required
+@require_GET
+def dispatches(request: HttpRequest, code: str) -> HttpResponse:
+    """Sheets issued in the subtree with their completion, and tasks received by it: two queries."""
+    user = request.user
+    organization = organization_get(user, code)
+    today = timezone.localdate()
+    late = _last_on_time(today)
+    issued = (
+        DispatchSheet.objects.restrict(user, "view")
+        .filter(issuer__path__startswith=organization.path)
+        .select_related("issuer")
+        .annotate(
+            recipient_count=Count("recipients"),
+            completed_count=Count("recipients", filter=Q(recipients__status=RecipientStatus.COMPLETED)),
+            overdue_count=Count(
+                "recipients",
+                filter=Q(~Q(recipients__status=RecipientStatus.COMPLETED), recipients__deadline__lte=late)
+                | Q(
+                    recipients__status=RecipientStatus.COMPLETED,
+                    recipients__completed_on__gt=F("recipients__deadline"),
+                ),
+            ),
+        )
+        .order_by("-issued_on", "id")
+    )
+    received = (
+        DispatchRecipient.objects.restrict(user, "view")
+        .filter(organization__path__startswith=organization.path)
+        .exclude(sheet__issuer__path__startswith=organization.path)
+        .select_related("sheet__issuer", "organization")
+        .order_by("status", "deadline", "id")
+    )
+    return render(
+        request,
+        "ledger/dispatches.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "issued": issued,
+            "received": [(r, r.status != RecipientStatus.COMPLETED and r.deadline <= late) for r in received],
+            "can_change": path_in_scope(user, "change", organization.path),
+        },
+    )
+
+
+@login_required
+@require_GET
+def sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    found = DispatchSheet.objects.restrict(user, "view").select_related("issuer").filter(pk=pk).first()
+    if found is None:
+        raise Http404("交办单不存在或不在授权范围内")
+    today = timezone.localdate()
+    late = _last_on_time(today)
+    recipients = (
+        DispatchRecipient.objects.restrict(user, "view")
+        .filter(sheet=found)
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+    rows = [
+        (
+            r,
+            rules.is_overdue(deadline=r.deadline, today=today, done_on=r.completed_on)
+            if r.status == RecipientStatus.COMPLETED
+            else r.deadline <= late,
+        )
+        for r in recipients
+    ]
+    return render(
+        request,
+        "ledger/sheet.html",
+        {
+            "sheet": found,
+            "crumbs": breadcrumb(user, found.issuer),
+            "progress": selectors.dispatch_progress(user=user, sheet=found, today=today),
+            "rows": rows,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def respond(request: HttpRequest, pk: int) -> HttpResponse:
+    """The recipient reports progress or completion of its task."""
+    user = request.user
+    recipient = (
+        DispatchRecipient.objects.restrict(user, "change")
+        .select_related("sheet__issuer", "organization")
+        .filter(pk=pk)
+        .first()
+    )
+    if recipient is None:
+        raise Http404("交办事项不存在或不在授权范围内")
+    form = RespondForm(
+        request.POST if request.method == "POST" else None, initial={"response": recipient.response}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dispatch_response_record(
+                actor=user,
+                recipient=recipient,
+                response=form.cleaned_data["response"],
+                completed=form.cleaned_data["completed"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {"status": None})
+        else:
+            messages.success(request, "办理情况已保存")
+            return redirect("ledger:dispatches", recipient.organization.code)
+    return render(
+        request,
+        "ledger/respond.html",
+        {
+            "recipient": recipient,
+            "crumbs": breadcrumb(user, recipient.organization),
+            "form": form,
+            "overdue": recipient.status != RecipientStatus.COMPLETED
+            and rules.is_overdue(deadline=recipient.deadline, today=timezone.localdate()),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def targets(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The year's targets set at this level or above, computed live over this level's subtree
+    and each of its children, with the branches that hold each one back."""
+    user = request.user
+    organization = organization_get(user, code)
+    if not 2000 <= year <= 2100:
+        raise Http404("年度无效")
+    # A target set above is a figure of the whole county; the level reads it over its own
+    # subtree only, every count coming from restricted rows (selectors.target_progress).
+    found = Target.objects.filter(organization__path__in=ancestor_paths(organization), year=year).order_by(
+        "organization__depth", "id"
+    )
+    rows = []
+    for target in found:
+        total, children = selectors.target_progress(user=user, target=target, level=organization)
+        laggards = selectors.target_laggards(user=user, target=target, level=organization)
+        rows.append((target, total, children, list(laggards[:LAGGARDS_SHOWN])))
+    return render(
+        request,
+        "ledger/targets.html",
+        {"organization": organization, "crumbs": breadcrumb(user, organization), "year": year, "rows": rows},
+    )
