@@ -13,6 +13,7 @@ urlpatterns = [
     path("orglife/", include("dangjian.orglife.urls")),
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("notifications/", include("dangjian.notifications.urls")),
     path("audit/", include("dangjian.core.urls")),
     path("api/", include("dangjian.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
