@@ -204,3 +204,13 @@ def test_command_refuses_a_bad_date(db):
 def test_the_task_runs_the_reminders(busy_world):
     result = send_daily_reminders.enqueue(today=TODAY.isoformat())
     assert result.return_value["sent"] == Notification.objects.count() > 0
+
+
+def test_in_january_last_year_s_ended_periods_are_overdue(world):
+    texts = [
+        r.text for r in collect_reminders(dt.date(2026, 1, 10)) if r.organization_id == world.branch_b1.pk
+    ]
+    (orglife,) = texts
+    assert "逾期：2025年12月 未开展主题党日" in orglife
+    assert "逾期：2025年第4季度 未召开党员大会" in orglife
+    assert "2026年1月 尚需开展主题党日1次" in orglife
