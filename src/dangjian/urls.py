@@ -15,6 +15,7 @@ urlpatterns = [
     path("dues/", include("dangjian.dues.urls")),
     path("assessment/", include("dangjian.assessment.urls")),
     path("ledger/", include("dangjian.ledger.urls")),
+    path("notifications/", include("dangjian.notifications.urls")),
     path("audit/", include("dangjian.core.urls")),
     path("api/", include("dangjian.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dangjian.dues",
     "dangjian.ledger",
     "dangjian.assessment",
+    "dangjian.notifications",
     "dangjian.io",
     "dangjian.dashboards",
     "dangjian.demo",
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dangjian.core.context_processors.platform",
+                "dangjian.notifications.context_processors.notifications",
             ],
         },
     },
@@ -200,6 +202,8 @@ LOGGING = {
 }
 
 # Platform-specific settings.
+# Where reminders go besides the in-app list: import paths of classes with send(notification).
+NOTIFICATION_SENDERS = env_list("NOTIFICATION_SENDERS", "dangjian.notifications.senders.LoggingSender")
 DANGJIAN_SITE_TITLE = os.environ.get("DANGJIAN_SITE_TITLE", "党建工作平台")
 # Months the audit and access logs are kept before `dangjian audit-prune` may remove them.
 AUDIT_RETENTION_MONTHS = int(os.environ.get("AUDIT_RETENTION_MONTHS", 6))
