@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DJ := $(BIN)/dangjian
 ADDR ?= 127.0.0.1:8000
+# The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 # Python files whose types mypy checks (services and selectors, as architecture.md asks).
 TYPED := $(shell find src/dangjian -name 'services.py' -o -name 'selectors.py' -o -name 'restrict.py' | sort)
 
@@ -37,7 +39,7 @@ check-migrations: install
 	$(DJ) makemigrations --check --dry-run > /dev/null || (echo "模型有改动但没有迁移文件：请运行 $(DJ) makemigrations" && exit 1)
 
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # Refresh the README's screenshots: the browser tests take them on the demo county.
 screenshots: install
