@@ -7,3 +7,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Lockouts stay on; see AxesBackendForTestClient for why the first backend differs.
+AUTHENTICATION_BACKENDS = [
+    "dangjian.access.testing.AxesBackendForTestClient",
+    "django.contrib.auth.backends.ModelBackend",
+]
