@@ -131,7 +131,11 @@ def describe_events(events: Iterable[AuditEvent]) -> list[AuditEvent]:
 
 
 def can_audit(user: Any) -> bool:
-    prefixes = scope_prefixes(user, "audit")
+    return holds_anywhere(user, "audit")
+
+
+def holds_anywhere(user: Any, action: str) -> bool:
+    prefixes = scope_prefixes(user, action)
     return isinstance(prefixes, Everything) or bool(prefixes)
 
 
