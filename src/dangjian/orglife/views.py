@@ -144,19 +144,23 @@ def _save_record(
         return activity, None
 
 
-@login_required
-def record_create(request: HttpRequest, code: str) -> HttpResponse:
-    user = request.user
-    branch = pages.branch_get(user, code, "change")
-    today = timezone.localdate()
-    day = _held_on(request, today)
-    initial = {"held_on": day}
-    form = RecordForm(
+def _record_form(request: HttpRequest, branch: Any, initial: dict, fallback_day: dt.date) -> RecordForm:
+    """The record form with the branch's groups and the roster of the day being recorded."""
+    day = _held_on(request, fallback_day)
+    return RecordForm(
         request.POST or None,
         initial=initial,
         groups=pages.branch_groups(branch),
         roster=pages.roster_on(branch, day),
     )
+
+
+@login_required
+def record_create(request: HttpRequest, code: str) -> HttpResponse:
+    user = request.user
+    branch = pages.branch_get(user, code, "change")
+    day = _held_on(request, timezone.localdate())
+    form = _record_form(request, branch, {"held_on": day}, day)
     if request.method == "POST" and form.is_valid():
         saved, submitted = _save_record(request, form, None, branch)
         if submitted is not None:
@@ -193,13 +197,7 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "记录已提交，不能修改；如需更正，请使用“更正”")
         return redirect("orglife:record", activity.pk)
     branch = activity.organization
-    day = _held_on(request, activity.held_on)
-    form = RecordForm(
-        request.POST or None,
-        initial=RecordForm.initial_for(activity),
-        groups=pages.branch_groups(branch),
-        roster=pages.roster_on(branch, day),
-    )
+    form = _record_form(request, branch, RecordForm.initial_for(activity), activity.held_on)
     if request.method == "POST" and form.is_valid():
         saved, submitted = _save_record(request, form, activity, branch)
         if submitted is not None:
@@ -230,13 +228,7 @@ def record_correct(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "只有已提交的现行版本可以更正")
         return redirect("orglife:record", activity.pk)
     branch = activity.organization
-    day = _held_on(request, activity.held_on)
-    form = RecordForm(
-        request.POST or None,
-        initial=RecordForm.initial_for(activity),
-        groups=pages.branch_groups(branch),
-        roster=pages.roster_on(branch, day),
-    )
+    form = _record_form(request, branch, RecordForm.initial_for(activity), activity.held_on)
     correction = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid() & correction.is_valid():
         entries, attendance_errors = attendance_from_post(request.POST, form.roster)
