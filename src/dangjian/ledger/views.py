@@ -7,6 +7,7 @@ write goes through `ledger.services`, whose Chinese errors are shown on the fiel
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -144,42 +145,63 @@ def _done(request: HttpRequest, item: LedgerItem, message: str) -> HttpResponse:
     return redirect("ledger:ledger", item.ledger_id)
 
 
+def _item_form_action(
+    request: HttpRequest,
+    item: LedgerItem,
+    form: Any,
+    slot: str,
+    write: Callable[[dict], object],
+    success: str,
+    field_map: dict,
+) -> HttpResponse:
+    """A form posted on one item of the ledger page: on success back to the ledger with a
+    message, otherwise the ledger page again with this form's Chinese errors in its slot."""
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, field_map)
+        else:
+            return _done(request, item, success)
+    return _ledger_page(request, item.ledger, {(item.pk, slot): form})
+
+
 @login_required
 @require_POST
 def item_note(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
-    form = ProgressNoteForm(request.POST, prefix=f"n{item.pk}")
-    if form.is_valid():
-        try:
-            services.progress_note_add(
-                actor=request.user,
-                item=item,
-                note=form.cleaned_data["note"],
-                evidence=form.cleaned_data["evidence"],
-                noted_on=form.cleaned_data["noted_on"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, {"item": None})
-        else:
-            return _done(request, item, f"第{item.number}项已登记进展")
-    return _ledger_page(request, item.ledger, {(item.pk, "note"): form})
+    return _item_form_action(
+        request,
+        item,
+        ProgressNoteForm(request.POST, prefix=f"n{item.pk}"),
+        "note",
+        lambda data: services.progress_note_add(
+            actor=request.user,
+            item=item,
+            note=data["note"],
+            evidence=data["evidence"],
+            noted_on=data["noted_on"],
+        ),
+        f"第{item.number}项已登记进展",
+        {"item": None},
+    )
 
 
 @login_required
 @require_POST
 def item_close_request(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
-    form = CloseRequestForm(request.POST, prefix=f"c{item.pk}")
-    if form.is_valid():
-        try:
-            services.ledger_item_close_request(
-                actor=request.user, item=item, evidence=form.cleaned_data["evidence"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, {"status": None})
-        else:
-            return _done(request, item, f"第{item.number}项已申请销号，待上级确认")
-    return _ledger_page(request, item.ledger, {(item.pk, "close"): form})
+    return _item_form_action(
+        request,
+        item,
+        CloseRequestForm(request.POST, prefix=f"c{item.pk}"),
+        "close",
+        lambda data: services.ledger_item_close_request(
+            actor=request.user, item=item, evidence=data["evidence"]
+        ),
+        f"第{item.number}项已申请销号，待上级确认",
+        {"status": None},
+    )
 
 
 @login_required
@@ -200,17 +222,15 @@ def item_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_return(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
-    form = ReturnForm(request.POST, prefix=f"r{item.pk}")
-    if form.is_valid():
-        try:
-            services.ledger_item_close_return(
-                actor=request.user, item=item, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, {"status": None})
-        else:
-            return _done(request, item, f"第{item.number}项已退回")
-    return _ledger_page(request, item.ledger, {(item.pk, "return"): form})
+    return _item_form_action(
+        request,
+        item,
+        ReturnForm(request.POST, prefix=f"r{item.pk}"),
+        "return",
+        lambda data: services.ledger_item_close_return(actor=request.user, item=item, reason=data["reason"]),
+        f"第{item.number}项已退回",
+        {"status": None},
+    )
 
 
 @login_required
