@@ -109,7 +109,7 @@ def candidate_create(
         errors.append(("id_number", str(exc)))
     else:
         candidate.id_number, candidate.birth_date, candidate.sex = number.value, number.birth_date, number.sex
-        if Member.objects.filter(id_number=number.value).exists():
+        if Member.objects.with_id_number(number.value).exists():
             errors.append(("id_number", "此人已是党员，不能再作为入党申请人登记"))
         elif Candidate.objects.filter(id_number=number.value, status=CandidateStatus.ACTIVE).exists():
             errors.append(("id_number", "此人已在发展党员程序中"))
