@@ -257,3 +257,44 @@ def test_migration_encrypts_clear_rows_and_reverses(world):
     assert member_by_id_number(zhang.id_number).phone == PHONE
     migration.decrypt_rows(global_apps, editor)
     assert stored_row(zhang) == (zhang.id_number, PHONE, None)
+
+
+def test_candidates_are_encrypted_too_and_one_live_candidacy_per_person(world):
+    from dangjian.recruitment.choices import CandidateStatus
+    from dangjian.recruitment.models import Candidate
+    from dangjian.recruitment.services import candidate_create
+
+    number = new_id_number(dt.date(1998, 4, 3), "F")
+    candidate = candidate_create(
+        actor=None,
+        organization=world.branch_a1,
+        name="孙小红",
+        id_number=number,
+        phone=PHONE,
+        applied_on=dt.date.today() - dt.timedelta(days=30),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id_number, phone, id_number_hash FROM recruitment_candidate WHERE id = %s", [candidate.pk]
+        )
+        raw_id, raw_phone, raw_hash = cursor.fetchone()
+    assert raw_id.startswith("enc1:") and raw_phone.startswith("enc1:") and number not in raw_hash
+    assert Candidate.objects.get(pk=candidate.pk).id_number == number
+    twin = Candidate(
+        organization=world.branch_a1,
+        name="孙小红",
+        id_number=number,
+        sex="F",
+        birth_date=dt.date(1998, 4, 3),
+        status=CandidateStatus.ACTIVE,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Candidate.objects.bulk_create([twin])
+    with pytest.raises(ValidationError, match="此人已在发展党员程序中"):
+        candidate_create(
+            actor=None,
+            organization=world.branch_a1,
+            name="孙小红",
+            id_number=number,
+            applied_on=dt.date.today(),
+        )

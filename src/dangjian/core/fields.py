@@ -22,6 +22,8 @@ from . import crypto
 class _DigestingAttribute(DeferredAttribute):
     """Assigning the clear value also refreshes its digest fields."""
 
+    field: EncryptedTextField
+
     def __set__(self, instance: models.Model, value: Any) -> None:
         instance.__dict__[self.field.attname] = value
         for digest_field in self.field.digest_fields:
@@ -115,3 +117,49 @@ class KeyedDigestField(models.CharField):
         value = self.digest_of(getattr(model_instance, self.source))
         setattr(model_instance, self.attname, value)
         return value
+
+
+def rewrite_rows_for_migration(apps: Any, schema_editor: Any, label: str, *, encrypt: bool) -> None:
+    """For data migrations: encrypt (or, going back, decrypt) every value of a model's encrypted
+    fields and fill (or clear) its digests, through a plain cursor, since the model fields would
+    try to decrypt the clear text they read. Batched by primary key; a row already in the wanted
+    form is not written, so a rerun changes nothing."""
+    model = apps.get_model(label)
+    encrypted = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+    digests = [f for f in model._meta.concrete_fields if isinstance(f, KeyedDigestField)]
+    connection = schema_editor.connection
+    quote = connection.ops.quote_name
+    pk = quote(model._meta.pk.column)
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in [*encrypted, *digests])
+    select = f"SELECT {pk}, {columns} FROM {table} WHERE {pk} > %s ORDER BY {pk} LIMIT 2000"
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in [*encrypted, *digests])
+    update = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"
+
+    def clear(field: EncryptedTextField, value: str | None) -> str | None:
+        if value and crypto.is_token(value):
+            return crypto.decrypt(value, context=field.crypto_context)
+        return value
+
+    def stored(field: EncryptedTextField, value: str | None) -> str | None:
+        if not value or crypto.is_token(value) == encrypt:
+            return value
+        return crypto.encrypt(value, context=field.crypto_context) if encrypt else clear(field, value)
+
+    last = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(select, [last])
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            changes = []
+            for pk_value, *values in rows:
+                old_values, old_digests = values[: len(encrypted)], values[len(encrypted) :]
+                plain = {f.name: clear(f, v) for f, v in zip(encrypted, old_values, strict=True)}
+                new_values = [stored(f, v) for f, v in zip(encrypted, old_values, strict=True)]
+                new_digests = [d.digest_of(plain[d.source]) if encrypt else None for d in digests]
+                if new_values != old_values or new_digests != old_digests:
+                    changes.append((*new_values, *new_digests, pk_value))
+            cursor.executemany(update, changes)
+            last = rows[-1][0]
