@@ -14,16 +14,16 @@ from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 
 from dangjian.core import crypto
+from dangjian.core.keyrotation import rotate_keys, rows_on_old_keys_count
 from dangjian.core.models import AuditEvent
 from dangjian.core.testing.world import make_member, new_id_number
 from dangjian.members.choices import Category
-from dangjian.members.models import Member
+from dangjian.members.models import Member, id_number_q
 from dangjian.members.selectors import member_by_id_number, members_by_id_number, visible_members
-from dangjian.members.services import (
-    member_update,
-    members_on_old_keys_count,
-    members_rotate_keys,
-)
+from dangjian.members.services import member_update
+from dangjian.recruitment.choices import CandidateStatus
+from dangjian.recruitment.models import Candidate
+from dangjian.recruitment.services import candidate_create
 
 PHONE = "13912345678"
 
@@ -55,6 +55,17 @@ def unsaved_member(world, number: str, **fields) -> Member:
         joined_on=dt.date(2005, 7, 1),
         converted_on=dt.date(2006, 7, 1),
         **fields,
+    )
+
+
+def new_candidate(world, number: str) -> Candidate:
+    return candidate_create(
+        actor=None,
+        organization=world.branch_a1,
+        name="孙小红",
+        id_number=number,
+        phone=PHONE,
+        applied_on=dt.date.today() - dt.timedelta(days=30),
     )
 
 
@@ -163,6 +174,7 @@ def test_clear_text_length_still_validated(world):
 def test_rotation_to_new_keys_then_old_keys_removed(db, world):
     members = [make_member(world.branch_a1, phone=PHONE, name=f"轮换{i}") for i in range(5)]
     numbers = [m.id_number for m in members]
+    candidate = new_candidate(world, new_id_number(dt.date(1998, 4, 3), "F"))
     assert stored_row(members[0])[0].startswith("enc1:k1:")
     # Rows written before this test (the world) use the dev keys, which stay readable below.
     with override_settings(
@@ -172,23 +184,25 @@ def test_rotation_to_new_keys_then_old_keys_removed(db, world):
         total = Member.objects.count()
         # Before the rotation, look-ups still find rows by their old digests.
         assert member_by_id_number(numbers[0]) == members[0]
-        assert members_on_old_keys_count() == total
-        result = members_rotate_keys(batch_size=2)
-        assert (result.rewritten, result.data_key, result.hash_key) == (total, "k2", "h2")
-        assert members_on_old_keys_count() == 0
-        assert members_rotate_keys(batch_size=2).rewritten == 0  # idempotent
+        assert rows_on_old_keys_count()["members.Member"] == total
+        result = rotate_keys(batch_size=2)
+        assert (result.rewritten["members.Member"], result.data_key, result.hash_key) == (total, "k2", "h2")
+        assert result.rewritten["recruitment.Candidate"] == 1
+        assert set(rows_on_old_keys_count().values()) == {0}
+        assert rotate_keys(batch_size=2).total == 0  # idempotent
     for member in members:
         raw_id, raw_phone, raw_hash = stored_row(member)
         assert (
             raw_id.startswith("enc1:k2:") and raw_phone.startswith("enc1:k2:") and raw_hash.startswith("h2$")
         )
-    runs = AuditEvent.objects.filter(action="member.rotate_keys").order_by("pk")
-    assert [run.after["rewritten"] for run in runs] == [total, 0]
+    runs = AuditEvent.objects.filter(action="crypto.rotate_keys").order_by("pk")
+    assert [run.after["rewritten"]["members.Member"] for run in runs] == [total, 0]
     # The old keys are gone from the environment; the data is still readable and findable.
     with override_settings(DANGJIAN_DATA_KEYS=K2, DANGJIAN_HASH_KEYS=H2):
         assert [Member.objects.get(pk=m.pk).id_number for m in members] == numbers
         assert Member.objects.get(pk=members[0].pk).phone == PHONE
         assert member_by_id_number(numbers[3]) == members[3]
+        assert Candidate.objects.filter(id_number_q(candidate.id_number)).get().phone == PHONE
 
 
 @override_settings(DANGJIAN_DATA_KEYS=K1, DANGJIAN_HASH_KEYS=H1)
@@ -230,8 +244,11 @@ def test_rotate_keys_command(world, capsys):
         call_command("rotate_keys", "--batch-size", "3")
         call_command("rotate_keys", "--check")
     out = capsys.readouterr().out
-    assert f"已用数据密钥“k2”、摘要密钥“dev”重写 {Member.objects.count()} 名党员的记录" in out
-    assert "仍使用旧密钥的党员：0 名" in out
+    assert (
+        f"已用数据密钥“k2”、摘要密钥“dev”重写 {Member.objects.count()} 条记录（党员 {Member.objects.count()}"
+        in out
+    )
+    assert "仍使用旧密钥的记录：0 条" in out
     call_command("rotate_keys", "--generate-key", "k3")
     entry = capsys.readouterr().out.strip()
     assert crypto.parse_keys("DANGJIAN_DATA_KEYS", entry).current_id == "k3"
@@ -260,19 +277,8 @@ def test_migration_encrypts_clear_rows_and_reverses(world):
 
 
 def test_candidates_are_encrypted_too_and_one_live_candidacy_per_person(world):
-    from dangjian.recruitment.choices import CandidateStatus
-    from dangjian.recruitment.models import Candidate
-    from dangjian.recruitment.services import candidate_create
-
     number = new_id_number(dt.date(1998, 4, 3), "F")
-    candidate = candidate_create(
-        actor=None,
-        organization=world.branch_a1,
-        name="孙小红",
-        id_number=number,
-        phone=PHONE,
-        applied_on=dt.date.today() - dt.timedelta(days=30),
-    )
+    candidate = new_candidate(world, number)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id_number, phone, id_number_hash FROM recruitment_candidate WHERE id = %s", [candidate.pk]

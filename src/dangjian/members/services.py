@@ -8,14 +8,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
 from django.utils import timezone
 
-from dangjian.core import crypto
 from dangjian.core.audit import audit_record, audit_record_many, build_audit_event, changed, snapshot
 from dangjian.core.idnumber import IdNumberError, parse_id_number
-from dangjian.core.models import AuditEvent
 from dangjian.core.pinyin import search_keys
 from dangjian.core.restrict import require
 from dangjian.orgs.choices import OrgKind
@@ -464,66 +460,3 @@ def validate_member(member: Member, today: dt.date | None = None, *, check_uniqu
 def members_by_id_number(id_numbers: Sequence[str], chunk: int = 900) -> dict[str, Member]:
     """Kept for the importer: the look-up lives in `selectors.members_by_id_number`."""
     return selectors.members_by_id_number(id_numbers, chunk=chunk)
-
-
-@dataclass
-class KeyRotationResult:
-    data_key: str
-    hash_key: str
-    rewritten: int = 0
-
-
-def _rows_on_old_keys() -> Any:
-    """Members whose ciphertexts or digest were written with a key that is no longer current."""
-    data_prefix = f"{crypto.TOKEN_PREFIX}:{crypto.data_keys().current_id}:"
-    hash_prefix = f"{crypto.hash_keys().current_id}{crypto.DIGEST_SEPARATOR}"
-    # Cast to plain text, so the stored ciphertext is compared instead of being decrypted.
-    return Member.objects.annotate(
-        stored_id_number=Cast("id_number", TextField()), stored_phone=Cast("phone", TextField())
-    ).filter(
-        ~Q(stored_id_number__startswith=data_prefix)
-        | (~Q(stored_phone="") & ~Q(stored_phone__startswith=data_prefix))
-        | ~Q(id_number_hash__startswith=hash_prefix)
-    )
-
-
-def members_on_old_keys_count() -> int:
-    return _rows_on_old_keys().count()
-
-
-def members_rotate_keys(*, actor: Any = None, batch_size: int = 1000) -> KeyRotationResult:
-    """Re-encrypt ID and phone numbers with the current data key and recompute the ID-number
-    digests with the current hash key, so older keys can be removed from the environment.
-
-    Only rows still on an older key are read, a batch per transaction: an interrupted run goes on
-    where it stopped, and a second run rewrites nothing. Each run leaves one audit row."""
-    result = KeyRotationResult(data_key=crypto.data_keys().current_id, hash_key=crypto.hash_keys().current_id)
-    last_pk = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                _rows_on_old_keys()
-                .filter(pk__gt=last_pk)
-                .order_by("pk")
-                .only("pk", "id_number", "phone", "id_number_hash")
-                .select_for_update()[:batch_size]
-            )
-            if not batch:
-                break
-            for member in batch:
-                # Assigning the clear value refreshes its digest under the current hash key.
-                member.id_number = member.id_number
-            Member.objects.bulk_update(batch, ["id_number", "phone", "id_number_hash"])
-            last_pk = batch[-1].pk
-            result.rewritten += len(batch)
-    authenticated = getattr(actor, "is_authenticated", False)
-    AuditEvent(
-        actor=actor if authenticated else None,
-        actor_name=actor.get_username() if authenticated else "系统",
-        action="member.rotate_keys",
-        object_type="member",
-        object_id="",
-        object_repr="党员身份证号、联系电话的加密密钥轮换",
-        after={"rewritten": result.rewritten, "data_key": result.data_key, "hash_key": result.hash_key},
-    ).save()
-    return result
