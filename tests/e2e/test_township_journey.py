@@ -121,7 +121,7 @@ def test_township_admin_browses_searches_imports_and_exports(page, demo_county, 
     upload(page, tmp_path, "花名册-已修改.xlsx", roster(branch.code, second_id=good_id))
     page.get_by_role("button", name="确认导入").click()
     page.get_by_text("实际写入 2 行").wait_for()
-    assert Member.objects.filter(id_number=good_id, organization=branch).exists()
+    assert Member.objects.with_id_number(good_id).filter(organization=branch).exists()
 
     page.goto(f"/members/?org={branch.code}")
     with page.expect_download() as download_info:

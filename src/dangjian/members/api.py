@@ -39,7 +39,10 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 @extend_schema_view(
     list=extend_schema(
         summary="党员列表",
-        description="授权范围内的党员；q 按姓名、全拼或首字母（zjg 找到张建国）查找。身份证号一律遮蔽。",
+        description=(
+            "授权范围内的党员；q 按姓名、全拼或首字母（zjg 找到张建国）查找，或按完整的18位身份证号精确查找"
+            "（身份证号加密存储，不支持按部分号码查找）。身份证号一律遮蔽。"
+        ),
     ),
 )
 class MemberViewSet(viewsets.GenericViewSet):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dangjian.core.dates import add_years
 from dangjian.members.choices import ETHNIC_GROUPS, Category, Education, MemberStatus, Sex
-from dangjian.members.models import Member
+from dangjian.members.models import Member, id_number_q
 from dangjian.orgs.models import Organization
 
 # (value, label, youngest age, oldest age) — the bands of the 年龄结构 chart.
@@ -22,6 +22,9 @@ AGE_BANDS = [
 ]
 
 
+FULL_ID_LENGTH = 18
+
+
 def birth_range_for_ages(youngest: int, oldest: int, today: dt.date) -> tuple[dt.date, dt.date]:
     """Birth dates of people aged youngest..oldest (inclusive) on `today`."""
     born_after = add_years(today, -(oldest + 1)) + dt.timedelta(days=1)
@@ -30,7 +33,10 @@ def birth_range_for_ages(youngest: int, oldest: int, today: dt.date) -> tuple[dt
 
 
 def search_q(text: str) -> Q:
-    """Name in Chinese, full pinyin or initials (`zjg` finds 张建国), or the ID number's last digits."""
+    """Name in Chinese, full pinyin or initials (`zjg` finds 张建国), or a full ID number.
+
+    ID numbers are stored encrypted, so only the whole number matches (by its keyed digest);
+    searching by the last digits, as before encryption, is no longer possible."""
     text = text.strip()
     if not text:
         return Q()
@@ -38,13 +44,17 @@ def search_q(text: str) -> Q:
     ascii_text = text.lower().replace(" ", "")
     if ascii_text.isascii() and ascii_text.isalpha():
         query |= Q(name_pinyin__contains=ascii_text) | Q(name_initials__contains=ascii_text)
-    if len(text) >= 4 and text[:-1].isdigit():
-        query |= Q(id_number__endswith=text.upper())
+    if len(text) == FULL_ID_LENGTH and text[:-1].isdigit():
+        query |= id_number_q(text)
     return query
 
 
 class MemberFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="姓名、拼音或首字母", method="filter_search")
+    q = django_filters.CharFilter(
+        label="姓名、拼音、首字母或身份证号",
+        method="filter_search",
+        help_text="身份证号加密存储，只能输入完整的18位号码查找",
+    )
     org = django_filters.CharFilter(label="党组织代码（含下级）", method="filter_org")
     status = django_filters.ChoiceFilter(label="状态", choices=MemberStatus.choices)
     category = django_filters.ChoiceFilter(label="人员类别", choices=Category.choices)

@@ -2,8 +2,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
+from dangjian.core import crypto
 from dangjian.core.dates import age_on
+from dangjian.core.fields import EncryptedTextField, KeyedDigestField
 from dangjian.core.idnumber import mask_id_number
 from dangjian.core.restrict import RestrictedQuerySet
 
@@ -17,10 +20,26 @@ from .choices import (
     Sex,
 )
 
+ID_NUMBER_DIGEST_PURPOSE = "id_number"
+
+
+def id_number_digests(id_number: str) -> list[str]:
+    """The look-up digests of an ID number (normalised as stored: 18 characters, upper-case X)
+    under every configured hash key, current first, so rows not yet rotated are still found."""
+    return crypto.digests(id_number.strip().upper(), purpose=ID_NUMBER_DIGEST_PURPOSE)
+
+
+def id_number_q(id_number: str) -> Q:
+    """Exact match on a full ID number: the only search the encrypted column allows."""
+    return Q(id_number_hash__in=id_number_digests(id_number))
+
 
 class MemberQuerySet(RestrictedQuerySet):
     def active(self) -> "MemberQuerySet":
         return self.filter(status=MemberStatus.ACTIVE)
+
+    def with_id_number(self, id_number: str) -> "MemberQuerySet":
+        return self.filter(id_number_q(id_number))
 
 
 class Member(models.Model):
@@ -43,13 +62,23 @@ class Member(models.Model):
     name_initials = models.CharField(max_length=60, blank=True, editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     ethnicity = models.CharField("民族", max_length=10, choices=ETHNICITY_CHOICES, blank=True)
-    id_number = models.CharField("公民身份号码", max_length=18, unique=True)
+    # Stored encrypted; look-ups and the one-member-per-person rule go through the keyed digest
+    # (see members.selectors.member_by_id_number). Declared before id_number, which fills it.
+    id_number_hash = KeyedDigestField(
+        "公民身份号码摘要",
+        source="id_number",
+        purpose=ID_NUMBER_DIGEST_PURPOSE,
+        unique=True,
+        null=True,
+        blank=True,
+    )
+    id_number = EncryptedTextField("公民身份号码", max_length=18)
     birth_date = models.DateField("出生日期")
     education = models.CharField("学历", max_length=24, choices=Education.choices, blank=True)
     category = models.CharField("人员类别", max_length=16, choices=Category.choices)
     joined_on = models.DateField("入党日期")
     converted_on = models.DateField("转正日期", null=True, blank=True)
-    phone = models.CharField("联系电话", max_length=30, blank=True)
+    phone = EncryptedTextField("联系电话", max_length=30, blank=True)
     job = models.CharField("工作岗位", max_length=100, blank=True)
     address = models.CharField("家庭住址", max_length=200, blank=True)
     status = models.CharField(

@@ -3,6 +3,7 @@ rows they show in the same query, so a page costs the same number of queries for
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -14,7 +15,7 @@ from dangjian.orgs.models import Organization
 
 from .choices import MemberStatus
 from .filters import MemberFilter
-from .models import Member, MemberEvent, MemberRole
+from .models import Member, MemberEvent, MemberRole, id_number_digests, id_number_q
 
 
 def visible_members(user: Any, action: str = "view") -> QuerySet[Member]:
@@ -34,6 +35,28 @@ def member_list(user: Any, params: Any) -> MemberFilter:
         .order_by("organization__path", "name", "pk")
     )
     return MemberFilter(params, queryset=queryset)
+
+
+def member_by_id_number(id_number: str, queryset: QuerySet[Member] | None = None) -> Member | None:
+    """The member with this full ID number, by its keyed digest (the column itself is encrypted).
+
+    Without a queryset this looks across the whole roster, not the user's reach: one person is
+    one member everywhere, so the uniqueness checks of imports and 发展党员 must see every row.
+    Pages and the API pass their restricted queryset."""
+    base = Member.objects.all() if queryset is None else queryset
+    return base.filter(id_number_q(id_number)).select_related("organization", "group").first()
+
+
+def members_by_id_number(id_numbers: Sequence[str], chunk: int = 900) -> dict[str, Member]:
+    """Stored members keyed by (normalised) ID number, across the whole roster, read in chunks
+    of digests that every database accepts in one IN list."""
+    digests = [digest for number in id_numbers for digest in id_number_digests(number)]
+    found: dict[str, Member] = {}
+    for start in range(0, len(digests), chunk):
+        batch = digests[start : start + chunk]
+        for member in Member.objects.filter(id_number_hash__in=batch).select_related("organization", "group"):
+            found[member.id_number] = member
+    return found
 
 
 def member_get(user: Any, pk: int, action: str = "view") -> Member:

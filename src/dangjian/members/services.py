@@ -17,7 +17,7 @@ from dangjian.core.restrict import require
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Organization
 
-from . import rules
+from . import rules, selectors
 from .choices import SINGLE_HOLDER_ROLES, Category, EventKind, MemberStatus
 from .models import Member, MemberEvent, MemberRole
 
@@ -97,9 +97,19 @@ def _prepare(member: Member, today: dt.date, *, check_unique: bool = True) -> No
             )
         )
     _raise(errors)
-    member.full_clean(
-        exclude=["name_pinyin", "name_initials", "organization", "group"], validate_unique=check_unique
-    )
+    try:
+        member.full_clean(
+            exclude=["name_pinyin", "name_initials", "organization", "group"], validate_unique=check_unique
+        )
+    except ValidationError as exc:
+        # The ID number is unique through its digest column; report it under the field people see.
+        if "id_number_hash" not in exc.error_dict:
+            raise
+        del exc.error_dict["id_number_hash"]
+        exc.error_dict.setdefault("id_number", []).append(
+            ValidationError("该公民身份号码已存在：此人已登记为党员", code="unique")
+        )
+        raise
 
 
 @transaction.atomic
@@ -448,11 +458,5 @@ def validate_member(member: Member, today: dt.date | None = None, *, check_uniqu
 
 
 def members_by_id_number(id_numbers: Sequence[str], chunk: int = 900) -> dict[str, Member]:
-    """Stored members keyed by ID number, read in chunks that every database accepts."""
-    found: dict[str, Member] = {}
-    for start in range(0, len(id_numbers), chunk):
-        for member in Member.objects.filter(id_number__in=id_numbers[start : start + chunk]).select_related(
-            "organization", "group"
-        ):
-            found[member.id_number] = member
-    return found
+    """Kept for the importer: the look-up lives in `selectors.members_by_id_number`."""
+    return selectors.members_by_id_number(id_numbers, chunk=chunk)

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.fields import EncryptedTextField, KeyedDigestField
 from dangjian.core.idnumber import mask_id_number
 from dangjian.core.restrict import RestrictedQuerySet
 from dangjian.members.choices import Education, Sex
+from dangjian.members.models import ID_NUMBER_DIGEST_PURPOSE
 
 from .choices import CandidateStatus, Stage, Step
 
@@ -16,10 +18,15 @@ class Candidate(models.Model):
         "orgs.Organization", on_delete=models.PROTECT, related_name="candidates", verbose_name="所在党支部"
     )
     name = models.CharField("姓名", max_length=50)
-    id_number = models.CharField("公民身份号码", max_length=18)
+    # Encrypted like the member's; the digest (declared first: assigning the number fills it)
+    # finds it and keeps one live candidacy per person.
+    id_number_hash = KeyedDigestField(
+        "公民身份号码摘要", source="id_number", purpose=ID_NUMBER_DIGEST_PURPOSE, null=True, blank=True
+    )
+    id_number = EncryptedTextField("公民身份号码", max_length=18)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("出生日期")
-    phone = models.CharField("联系电话", max_length=30, blank=True)
+    phone = EncryptedTextField("联系电话", max_length=30, blank=True)
     education = models.CharField("学历", max_length=24, choices=Education.choices, blank=True)
     occupation = models.CharField("职业", max_length=100, blank=True)
     stage = models.CharField("阶段", max_length=16, choices=Stage.choices, default=Stage.APPLICANT)
@@ -50,7 +57,7 @@ class Candidate(models.Model):
         constraints = [
             # One live candidacy per person; a stopped one may be followed by a new application.
             models.UniqueConstraint(
-                fields=["id_number"],
+                fields=["id_number_hash"],
                 condition=models.Q(status="active"),
                 name="candidate_one_active_per_person",
             )

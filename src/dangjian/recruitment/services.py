@@ -19,7 +19,7 @@ from dangjian.core.audit import audit_record, snapshot
 from dangjian.core.idnumber import IdNumberError, parse_id_number
 from dangjian.core.restrict import require
 from dangjian.members.choices import Category
-from dangjian.members.models import Member
+from dangjian.members.models import Member, id_number_q
 from dangjian.members.services import member_convert, member_create, placement_errors
 from dangjian.orglife.membership import branch_on
 from dangjian.orgs.models import Organization
@@ -109,9 +109,9 @@ def candidate_create(
         errors.append(("id_number", str(exc)))
     else:
         candidate.id_number, candidate.birth_date, candidate.sex = number.value, number.birth_date, number.sex
-        if Member.objects.filter(id_number=number.value).exists():
+        if Member.objects.with_id_number(number.value).exists():
             errors.append(("id_number", "此人已是党员，不能再作为入党申请人登记"))
-        elif Candidate.objects.filter(id_number=number.value, status=CandidateStatus.ACTIVE).exists():
+        elif Candidate.objects.filter(id_number_q(number.value), status=CandidateStatus.ACTIVE).exists():
             errors.append(("id_number", "此人已在发展党员程序中"))
         else:
             entry = rules.StepEntry(step=Step.APPLICATION, occurred_on=applied_on)

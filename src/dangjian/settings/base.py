@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dangjian.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -230,3 +231,7 @@ NOTIFICATION_SENDERS = env_list("NOTIFICATION_SENDERS", "dangjian.notifications.
 DANGJIAN_SITE_TITLE = os.environ.get("DANGJIAN_SITE_TITLE", "党建工作平台")
 # Months the audit and access logs are kept before `dangjian audit-prune` may remove them.
 AUDIT_RETENTION_MONTHS = int(os.environ.get("AUDIT_RETENTION_MONTHS", 6))
+# Keys for ID and phone numbers at rest, "id:base64,..." with the current key first (see
+# dangjian.core.crypto). Unset, the demo and tests use public dev-only keys; prod.py refuses that.
+DANGJIAN_DATA_KEYS = os.environ.get("DANGJIAN_DATA_KEYS", "")
+DANGJIAN_HASH_KEYS = os.environ.get("DANGJIAN_HASH_KEYS", "")
