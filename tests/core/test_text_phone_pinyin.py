@@ -1,6 +1,6 @@
 import pytest
 
-from dangjian.core.phone import PhoneError, parse_phone
+from dangjian.core.phone import PhoneError, mask_phone, parse_phone
 from dangjian.core.pinyin import search_keys
 from dangjian.core.text import clean_header, clean_text
 
@@ -62,3 +62,11 @@ def test_search_keys_cover_readings(name, full, initials):
     keys_full, keys_initials = search_keys(name)
     assert full in keys_full.split()
     assert initials in keys_initials.split()
+
+
+@pytest.mark.parametrize(
+    ("number", "masked"),
+    [("13812345678", "138****5678"), ("0871-1234567", "087*****4567"), ("", ""), ("12345", "*****")],
+)
+def test_phone_masking_keeps_the_ends(number, masked):
+    assert mask_phone(number) == masked

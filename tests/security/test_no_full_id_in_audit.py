@@ -67,3 +67,13 @@ def test_services_leave_audit_rows_without_full_id_numbers(world, client, tmp_pa
     ]
     assert not leaks
     assert any("*" in text for text in texts)  # the masked form is what was recorded
+
+
+def test_a_changed_phone_number_is_masked_in_the_audit_row(world):
+    zhang = world.members["zhang"]
+    member_services.member_update(actor=world.users["county_admin"], member=zhang, phone="13912345678")
+
+    event = AuditEvent.objects.filter(action="member.update").latest("pk")
+    recorded = json.dumps([event.before, event.after], ensure_ascii=False)
+    assert "13912345678" not in recorded
+    assert "139****5678" in recorded

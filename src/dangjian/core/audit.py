@@ -16,10 +16,11 @@ from django.utils import timezone
 from . import auditchain
 from .idnumber import mask_id_number
 from .models import AccessLog, AuditEvent
+from .phone import mask_phone
 from .request_context import current_remote_addr
 
 # Fields whose value never goes into the audit trail in full.
-MASKED_FIELDS = {"id_number": mask_id_number}
+MASKED_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
 
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:

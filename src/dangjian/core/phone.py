@@ -31,3 +31,12 @@ def parse_phone(raw: object) -> str:
         area, number, extension = match.groups()
         return f"{area}-{number}" + (f"-{extension}" if extension else "")
     raise PhoneError("应为11位手机号（1开头，第二位3–9）或带区号的固定电话（如 0871-1234567）")
+
+
+def mask_phone(value: str | None) -> str:
+    """'138****5678': the audit trail and other logs keep enough to recognise a number, not dial it."""
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
