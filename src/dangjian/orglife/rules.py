@@ -104,6 +104,23 @@ class Rule:
         }
 
 
+def rule_from_json(data: Mapping[str, Any]) -> Rule:
+    """A rule back from `Rule.to_json`, as the precomputed figures store it (already valid)."""
+    return Rule(
+        code=data["code"],
+        kind=data["kind"],
+        period=PeriodKind(data["period"]),
+        minimum=data["minimum"],
+        applies_to=Applicability(data["applies_to"]),
+        sectors=frozenset(data["sectors"]),
+        months=frozenset(data["months"]),
+        day_of_month=data["day_of_month"],
+        secretary_speaker=data["secretary_speaker"],
+        replaces=data["replaces"],
+        source=data["source"],
+    )
+
+
 @dataclass(frozen=True)
 class Condition:
     """What, besides the kind, a sitting must satisfy to count; one filtered count each."""

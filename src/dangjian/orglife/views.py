@@ -26,7 +26,7 @@ from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import pages, services
 from .choices import ActivityStatus, AttendanceStatus
-from .compliance import STATUS_LABELS, compliance_report
+from .compliance import AUTO, STATUS_LABELS, compliance_report
 from .exports import compliance_workbook, minute_book_workbook
 from .forms import (
     AttachmentForm,
@@ -354,7 +354,9 @@ def _report(request: HttpRequest, code: str, action: str = "view") -> tuple[Any,
     today = timezone.localdate()
     period_form = PeriodForm(request.GET or None, today=today)
     year, quarter = period_form.period()
-    report = compliance_report(organization=organization, window=window_for(year, quarter), today=today)
+    report = compliance_report(
+        organization=organization, window=window_for(year, quarter), today=today, source=AUTO
+    )
     return organization, report, period_form
 
 
@@ -365,7 +367,7 @@ def compliance_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     organization, report, period_form = _report(request, code)
     year = report["period"]["year"]
     is_branch = organization.kind in BRANCH_KINDS
-    charts = pages.monthly_figures(organization, year, timezone.localdate())
+    charts = pages.monthly_figures(organization, year, timezone.localdate(), source=AUTO)
     return render(
         request,
         "orglife/compliance.html",
