@@ -37,6 +37,7 @@ from .forms import (
     attendance_initial,
 )
 from .models import Activity
+from .pending import pending_for_branches
 from .periods import window_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,6 +79,7 @@ def branch_calendar(request: HttpRequest, code: str) -> HttpResponse:
             "following": f"{following.year}-{following.month:02d}",
             "can_change": path_in_scope(user, "change", branch.path),
             "can_export": path_in_scope(user, "export", branch.path),
+            "pending": pending_for_branches([branch], today),
         },
     )
 
