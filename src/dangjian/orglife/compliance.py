@@ -202,7 +202,8 @@ class Tally:
         self.required += minimum
         self.held += min(count, minimum)
         self.count += count
-        self.status = worst([self.status, status])
+        if _SEVERITY[status] > _SEVERITY[self.status]:
+            self.status = status
 
 
 @dataclass

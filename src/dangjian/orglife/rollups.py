@@ -125,11 +125,11 @@ class Decoder:
     """Rules and periods are shared by most branches: built once per read, not once per row."""
 
     def __init__(self) -> None:
-        self.rules: dict[str, Rule] = {}
+        self.rules: dict[tuple, Rule] = {}
         self.periods: dict[tuple[int, str, int], Period] = {}
 
     def rule(self, data: Mapping[str, Any]) -> Rule:
-        key = json.dumps(data, sort_keys=True, ensure_ascii=False)
+        key = tuple(tuple(value) if isinstance(value, list) else value for value in data.values())
         rule = self.rules.get(key)
         if rule is None:
             rule = self.rules[key] = rules_module.rule_from_json(data)
