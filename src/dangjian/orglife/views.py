@@ -19,7 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from dangjian.core.audit import access_log_record
 from dangjian.core.forms import add_service_errors
+from dangjian.core.models import AccessLog
 from dangjian.core.restrict import path_in_scope, require
 from dangjian.orgs.choices import BRANCH_KINDS, Sector
 from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
@@ -36,6 +38,7 @@ from .forms import (
     attendance_from_post,
     attendance_initial,
 )
+from .minute_pdf import minute_book_pdf
 from .models import Activity
 from .pending import pending_for_branches
 from .periods import window_for
@@ -446,6 +449,26 @@ def minute_book_export(request: HttpRequest, code: str) -> HttpResponse:
     content = minute_book_workbook(records, f"{branch.name} {year}年组织生活记录")
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = _disposition(f"{branch.code}-{year}年会议记录.xlsx")
+    return response
+
+
+@login_required
+@require_GET
+def minute_book_pdf_export(request: HttpRequest, code: str) -> HttpResponse:
+    user = request.user
+    branch = pages.branch_get(user, code, "export")
+    year = _year(request)
+    records = pages.minute_book(branch, year, user)
+    content = minute_book_pdf(records, branch.name, year)
+    access_log_record(
+        actor=user,
+        kind=AccessLog.Kind.EXPORT,
+        obj=branch,
+        organization=branch,
+        detail={"导出": f"{year}年组织生活会议记录（PDF）", "记录数": len(records)},
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = _disposition(f"{branch.code}-{year}年会议记录.pdf")
     return response
 
 
