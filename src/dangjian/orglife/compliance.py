@@ -15,6 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast
 
 from django.db.models import Count, Q
@@ -200,7 +201,7 @@ class Tally:
 
     def add(self, minimum: int, count: int, status: str) -> None:
         self.required += minimum
-        self.held += min(count, minimum)
+        self.held += count if count < minimum else minimum
         self.count += count
         if _SEVERITY[status] > _SEVERITY[self.status]:
             self.status = status
@@ -238,8 +239,9 @@ class BranchCompliance:
     rules: dict[str, RuleResult]
     groups: list[Unit] = field(default_factory=list)
 
-    @property
+    @cached_property
     def status(self) -> str:
+        # Read several times by every rollup the branch is added to; the rules do not change.
         return worst(result.status for result in self.rules.values())
 
     @property
