@@ -1,9 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dangjian.core.selectors import can_audit
+from dangjian.orglife.pending import pending_for_user
 from dangjian.orgs.selectors import roots_with_figures, warnings_in_scope
 
 from .selectors import member_figures, organization_figures
@@ -32,6 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "warnings": warnings,
             "warning_count": warning_count,
             "can_audit": auditor,
+            "pending": pending_for_user(user, timezone.localdate()),
+            "show_branch": True,
             "charts": {
                 "kinds": organizations["kinds"],
                 "sectors": organizations["sectors"],

@@ -15,10 +15,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast
 
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth
+from django.utils import timezone
 
 from dangjian.core.restrict import require
 from dangjian.orgs.choices import BRANCH_KINDS, OrgKind, OrgStatus, Sector
@@ -133,13 +135,18 @@ def _condition_filter(condition: Condition) -> Q:
 def load_counts(root_path: str, year: int, conditions: Iterable[Condition]) -> Counts:
     """One GROUP BY over the current submitted records of the subtree in `year`. A sitting of
     several kinds has one entry per kind, so it counts once for each."""
+    return load_counts_where(Q(activity__organization__path__startswith=root_path), year, conditions)
+
+
+def load_counts_where(scope: Q, year: int, conditions: Iterable[Condition]) -> Counts:
+    """As `load_counts`, for the records matching `scope` (a subtree, or a list of branches)."""
     conditions = sorted(
         set(conditions) | {rules_module.PLAIN}, key=lambda c: (c.secretary_speaker, c.day_of_month or 0)
     )
     columns = {f"n{index}": Count("id", filter=_condition_filter(c)) for index, c in enumerate(conditions)}
     rows = (
         ActivityKindEntry.objects.filter(
-            activity__organization__path__startswith=root_path,
+            scope,
             activity__is_current=True,
             activity__status=ActivityStatus.SUBMITTED,
             activity__held_on__gte=dt.date(year, 1, 1),
@@ -194,9 +201,10 @@ class Tally:
 
     def add(self, minimum: int, count: int, status: str) -> None:
         self.required += minimum
-        self.held += min(count, minimum)
+        self.held += count if count < minimum else minimum
         self.count += count
-        self.status = worst([self.status, status])
+        if _SEVERITY[status] > _SEVERITY[self.status]:
+            self.status = status
 
 
 @dataclass
@@ -231,8 +239,9 @@ class BranchCompliance:
     rules: dict[str, RuleResult]
     groups: list[Unit] = field(default_factory=list)
 
-    @property
+    @cached_property
     def status(self) -> str:
+        # Read several times by every rollup the branch is added to; the rules do not change.
         return worst(result.status for result in self.rules.values())
 
     @property
@@ -273,13 +282,27 @@ def make_resolver(statutory: tuple[RuleSet, ...], local: LocalSets) -> Resolver:
     return resolve
 
 
-def judge_branch(
-    branch: Unit, groups: list[Unit], counts: Counts, window: Period, today: dt.date, resolve: Resolver
-) -> BranchCompliance:
+@dataclass(frozen=True)
+class Entry:
+    """One rule over one period for one unit (the branch, or a group for per-group rules):
+    what is required and what was held. Everything a judgment needs except today's date, so
+    entries can be stored by the background recompute and judged on the day they are read."""
+
+    rule: Rule
+    period: Period
+    unit_id: int
+    unit_name: str  # the group's name for a per-group rule, empty for the branch itself
+    count: int
+
+
+def branch_entries(
+    branch: Unit, groups: list[Unit], counts: Counts, window: Period, resolve: Resolver
+) -> list[Entry]:
     """Every rule over every period of its kind that overlaps the window, each period judged by
     the rules in force on its first day; a yearly rule asked about for a quarter is judged
-    over the whole year."""
-    results: dict[str, RuleResult] = {}
+    over the whole year. The order is fixed (period kind, period, rule, unit), so the entries
+    of a window are exactly the year's entries whose period overlaps the window."""
+    entries: list[Entry] = []
     for period_kind in PeriodKind:
         for period in periods_overlapping(period_kind, window):
             if branch.established_on and period.end < branch.established_on:
@@ -288,23 +311,43 @@ def judge_branch(
                 if rule.period != period_kind or not rule.requires(period):
                     continue
                 per_group = rule.applies_to == Applicability.GROUP
-                units = groups if per_group else [branch]
-                if not units:
-                    continue
-                result = results.setdefault(rule.code, RuleResult(rule))
-                for unit in units:
-                    number = counts.count(unit.id, rule, period)
-                    status = judge(number, rule.minimum, period, today)
-                    result.tally.add(rule.minimum, number, status)
-                    result.by_unit.setdefault(unit.id, Tally()).add(rule.minimum, number, status)
-                    if status != MET:
-                        text = shortfall_text(rule, period, unit.name if per_group else "", number, status)
-                        (result.missing if status == MISSED else result.outstanding).append(text)
+                for unit in groups if per_group else [branch]:
+                    entries.append(
+                        Entry(
+                            rule,
+                            period,
+                            unit.id,
+                            unit.name if per_group else "",
+                            counts.count(unit.id, rule, period),
+                        )
+                    )
+    return entries
+
+
+def judge_entries(
+    branch: Unit, groups: list[Unit], entries: Iterable[Entry], today: dt.date
+) -> BranchCompliance:
+    results: dict[str, RuleResult] = {}
+    for entry in entries:
+        rule = entry.rule
+        result = results.setdefault(rule.code, RuleResult(rule))
+        status = judge(entry.count, rule.minimum, entry.period, today)
+        result.tally.add(rule.minimum, entry.count, status)
+        result.by_unit.setdefault(entry.unit_id, Tally()).add(rule.minimum, entry.count, status)
+        if status != MET:
+            text = shortfall_text(rule, entry.period, entry.unit_name, entry.count, status)
+            (result.missing if status == MISSED else result.outstanding).append(text)
     ordered = sorted(
         results.values(),
         key=lambda r: (KIND_ORDER[r.rule.kind], r.rule.secretary_speaker, r.rule.period.months, r.rule.code),
     )
     return BranchCompliance(branch, {r.rule.code: r for r in ordered}, groups)
+
+
+def judge_branch(
+    branch: Unit, groups: list[Unit], counts: Counts, window: Period, today: dt.date, resolve: Resolver
+) -> BranchCompliance:
+    return judge_entries(branch, groups, branch_entries(branch, groups, counts, window, resolve), today)
 
 
 # --- rolling up ---------------------------------------------------------------------------
@@ -415,6 +458,33 @@ class SubtreeFigures:
     # Kept so that the pages can judge the same figures month by month without reading again.
     counts: Counts = field(default_factory=Counts)
     resolve: Resolver | None = None
+    # The year's entries per branch when the figures were read precomputed, else None.
+    stored: dict[int, list[Entry]] | None = None
+    computed_at: dt.datetime | None = None
+
+    def judge(self, branch: BranchCompliance, window: Period) -> BranchCompliance:
+        """The branch judged over another window of the same year, from the figures in hand."""
+        if self.stored is not None:
+            from .rollups import overlaps
+
+            entries = [e for e in self.stored[branch.branch.id] if overlaps(e.period, window)]
+            return judge_entries(branch.branch, branch.groups, entries, self.today)
+        assert self.resolve is not None
+        return judge_branch(branch.branch, branch.groups, self.counts, window, self.today, self.resolve)
+
+
+# Where the figures of a subtree come from: "live" counts the records now; "stored" reads the
+# precomputed figures when every branch has them (else live); "auto" reads them only for a
+# subtree of more than ORGLIFE_LIVE_BRANCH_LIMIT branches, where counting live would scan
+# thousands of rows, and counts small subtrees live so that they are always up to the minute.
+LIVE, STORED, AUTO = "live", "stored", "auto"
+DEFAULT_LIVE_BRANCH_LIMIT = 100
+
+
+def live_branch_limit() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "ORGLIFE_LIVE_BRANCH_LIMIT", DEFAULT_LIVE_BRANCH_LIMIT))
 
 
 def subtree_compliance(
@@ -423,8 +493,10 @@ def subtree_compliance(
     window: Period,
     today: dt.date,
     statutory: tuple[RuleSet, ...] | None = None,
+    source: str = LIVE,
 ) -> SubtreeFigures:
-    """Judge every active branch of the subtree: five queries whatever its size."""
+    """Judge every active branch of the subtree: five queries whatever its size (four when
+    the precomputed figures are read)."""
     root_path = organization.path
     branch_rows = (
         Organization.objects.filter(
@@ -445,6 +517,32 @@ def subtree_compliance(
     children = list(
         Organization.objects.filter(path__startswith=root_path, depth=organization.depth + 1).order_by("path")
     )
+    use_stored = statutory is None and (
+        source == STORED or (source == AUTO and len(branches) > live_branch_limit())
+    )
+    if use_stored:
+        from .rollups import load_stored, overlaps
+
+        stored = load_stored(root_path, window.year, (branch.id for branch in branches))
+        if stored is not None:
+            judged = [
+                judge_entries(
+                    branch,
+                    groups_by_parent.get(branch.path, []),
+                    (e for e in stored.entries[branch.id] if overlaps(e.period, window)),
+                    today,
+                )
+                for branch in branches
+            ]
+            return SubtreeFigures(
+                organization,
+                window,
+                today,
+                judged,
+                children,
+                stored=stored.entries,
+                computed_at=stored.computed_at,
+            )
     local = load_local_sets(organization)
     statutory = rules_module.STATUTORY_RULE_SETS if statutory is None else statutory
     conditions = {
@@ -520,6 +618,7 @@ def compliance_report(
     today: dt.date,
     user: Any = None,
     statutory: tuple[RuleSet, ...] | None = None,
+    source: str = LIVE,
 ) -> dict[str, Any]:
     """The compliance of an organization for a period, as JSON-ready data.
 
@@ -530,13 +629,20 @@ def compliance_report(
     to view the organization."""
     if user is not None:
         require(user, "view", organization)
-    figures = subtree_compliance(organization=organization, window=window, today=today, statutory=statutory)
+    if organization.kind in BRANCH_KINDS:
+        source = LIVE  # a branch's own figures are always counted now
+    figures = subtree_compliance(
+        organization=organization, window=window, today=today, statutory=statutory, source=source
+    )
     head = {
         "org": organization.code,
         "name": organization.name,
         "period": window.to_json(),
         "today": today.isoformat(),
     }
+    if figures.computed_at is not None:
+        # Read from the precomputed figures: the reader should know how fresh they are.
+        head["computed_at"] = timezone.localtime(figures.computed_at).isoformat(timespec="seconds")
     if organization.kind in BRANCH_KINDS:
         own = next((b for b in figures.branches if b.branch.id == organization.pk), None)
         if own is None:  # a dissolved branch: nothing is required of it any more

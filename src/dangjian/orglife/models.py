@@ -81,6 +81,8 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["organization", "held_on"], name="activity_org_date_idx"),
             models.Index(fields=["is_current", "status", "held_on"], name="activity_current_idx"),
+            # The incremental recompute asks what was submitted since its last run.
+            models.Index(fields=["submitted_at"], name="activity_submitted_idx"),
         ]
 
     def __str__(self) -> str:
@@ -202,3 +204,65 @@ class LocalRuleSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.effective_from:%Y-%m-%d}起）"
+
+
+class ComplianceFigures(models.Model):
+    """The precomputed compliance figures of one branch for one year (architecture.md,
+    "Rollups"): for each rule and each of its periods, the unit (branch or group), the
+    minimum required and the sittings held. Status is not stored: it follows from these and
+    the day the figures are read (a quarter's "due" becomes "missed" when the quarter ends
+    without any record changing), so the figures stay true between recomputes.
+
+    `fingerprint` digests what the figures were computed from besides the records (the
+    branch's sector, committee, date of establishment, groups and the local rule sets that
+    reach it), so that the incremental recompute also notices changes to those."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党支部"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    fingerprint = models.CharField("依据摘要", max_length=64)
+    # Distinct rule definitions (Rule.to_json); entries point into this list by position.
+    rules = models.JSONField("规则", default=list)
+    # [rule index, period kind, period index, unit id, unit name, held]; the minimum is the rule's.
+    entries = models.JSONField("数据", default=list)
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    restrict_path = "organization__path"
+
+    class Meta:
+        verbose_name = "组织生活落实情况（预计算）"
+        verbose_name_plural = "组织生活落实情况（预计算）"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], name="compliance_figures_unique")
+        ]
+        indexes = [models.Index(fields=["year", "organization"], name="compliance_figures_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year}"
+
+
+class ComplianceRun(models.Model):
+    """One recompute of the precomputed figures; the incremental run starts from the start of
+    the last finished one, so a record submitted while a run was reading is taken next time."""
+
+    class Mode(models.TextChoices):
+        FULL = "full", "全量"
+        INCREMENTAL = "incremental", "增量"
+
+    year = models.PositiveSmallIntegerField("年度")
+    mode = models.CharField("方式", max_length=12, choices=Mode.choices)
+    started_at = models.DateTimeField("开始时间")
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    recomputed = models.PositiveIntegerField("重算支部数", default=0)
+    removed = models.PositiveIntegerField("删除数", default=0)
+
+    class Meta:
+        verbose_name = "预计算运行"
+        verbose_name_plural = "预计算运行"
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["year", "finished_at"], name="compliance_run_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.mode} {self.started_at:%Y-%m-%d %H:%M}"

@@ -22,7 +22,7 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import organization_get
 
 from .choices import ActivityStatus, AttendanceStatus
-from .compliance import MET, BranchCompliance, judge_branch, subtree_compliance
+from .compliance import LIVE, MET, BranchCompliance, subtree_compliance
 from .membership import branch_on
 from .models import Activity, Attachment, Attendance
 from .periods import Period, PeriodKind
@@ -184,7 +184,9 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def monthly_figures(organization: Organization, year: int, today: dt.date) -> dict[str, Any]:
+def monthly_figures(
+    organization: Organization, year: int, today: dt.date, source: str = LIVE
+) -> dict[str, Any]:
     """For the charts: each month of the year up to today's, the share of the subtree's
     branches that met every rule of the periods containing that month, and the same share for
     each direct sub-organization (a branch row is 0 or 1). Same five queries as the report.
@@ -192,7 +194,7 @@ def monthly_figures(organization: Organization, year: int, today: dt.date) -> di
     A month's status is judged like a report for that month: a quarterly rule in its first
     month is "due" until it is held, so the line rises through each quarter."""
     figures = subtree_compliance(
-        organization=organization, window=Period(year, PeriodKind.YEAR, 1), today=today
+        organization=organization, window=Period(year, PeriodKind.YEAR, 1), today=today, source=source
     )
     last_month = 12 if year < today.year else (0 if year > today.year else today.month)
     months = list(range(1, last_month + 1))
@@ -213,14 +215,7 @@ def monthly_figures(organization: Organization, year: int, today: dt.date) -> di
         met = 0
         per_row = [[0, 0] for _ in rows]
         for branch in figures.branches:
-            judged: BranchCompliance = judge_branch(
-                branch.branch,
-                branch.groups,
-                figures.counts,
-                window,
-                today,
-                figures.resolve,  # type: ignore[arg-type]
-            )
+            judged: BranchCompliance = figures.judge(branch, window)
             is_met = judged.status == MET
             met += is_met
             key = (

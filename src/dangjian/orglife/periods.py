@@ -7,6 +7,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 
 class PeriodKind(StrEnum):
@@ -17,34 +18,39 @@ class PeriodKind(StrEnum):
 
     @property
     def months(self) -> int:
-        return {"month": 1, "quarter": 3, "half_year": 6, "year": 12}[self.value]
+        return _MONTHS[self.value]
 
     @property
     def label(self) -> str:
         return {"month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年"}[self.value]
 
 
+_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
+
+
 @dataclass(frozen=True, order=True)
 class Period:
-    """One period of a kind: month 1–12, quarter 1–4, half 1–2, or the year (index 1)."""
+    """One period of a kind: month 1–12, quarter 1–4, half 1–2, or the year (index 1).
+
+    Its dates are cached: the dashboards read them for every rule of every branch."""
 
     year: int
     kind: PeriodKind
     index: int
 
-    @property
+    @cached_property
     def first_month(self) -> int:
         return (self.index - 1) * self.kind.months + 1
 
-    @property
+    @cached_property
     def month_numbers(self) -> range:
         return range(self.first_month, self.first_month + self.kind.months)
 
-    @property
+    @cached_property
     def start(self) -> dt.date:
         return dt.date(self.year, self.first_month, 1)
 
-    @property
+    @cached_property
     def end(self) -> dt.date:
         last_month = self.first_month + self.kind.months - 1
         return dt.date(self.year, last_month, calendar.monthrange(self.year, last_month)[1])

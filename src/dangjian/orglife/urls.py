@@ -10,6 +10,7 @@ urlpatterns = [
     path("branch/<str:code>/new/", views.record_create, name="record-create"),
     path("branch/<str:code>/minutes/", views.minute_book, name="minute-book"),
     path("branch/<str:code>/minutes.xlsx", views.minute_book_export, name="minute-book-export"),
+    path("branch/<str:code>/minutes.pdf", views.minute_book_pdf_export, name="minute-book-pdf"),
     path("record/<int:pk>/", views.record_detail, name="record"),
     path("record/<int:pk>/edit/", views.record_edit, name="record-edit"),
     path("record/<int:pk>/submit/", views.record_submit, name="record-submit"),

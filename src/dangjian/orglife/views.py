@@ -19,14 +19,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from dangjian.core.audit import access_log_record
 from dangjian.core.forms import add_service_errors
+from dangjian.core.models import AccessLog
 from dangjian.core.restrict import path_in_scope, require
 from dangjian.orgs.choices import BRANCH_KINDS, Sector
 from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import pages, services
 from .choices import ActivityStatus, AttendanceStatus
-from .compliance import STATUS_LABELS, compliance_report
+from .compliance import AUTO, STATUS_LABELS, compliance_report
 from .exports import compliance_workbook, minute_book_workbook
 from .forms import (
     AttachmentForm,
@@ -36,7 +38,9 @@ from .forms import (
     attendance_from_post,
     attendance_initial,
 )
+from .minute_pdf import minute_book_pdf
 from .models import Activity
+from .pending import pending_for_branches
 from .periods import window_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,6 +82,7 @@ def branch_calendar(request: HttpRequest, code: str) -> HttpResponse:
             "following": f"{following.year}-{following.month:02d}",
             "can_change": path_in_scope(user, "change", branch.path),
             "can_export": path_in_scope(user, "export", branch.path),
+            "pending": pending_for_branches([branch], today),
         },
     )
 
@@ -354,7 +359,9 @@ def _report(request: HttpRequest, code: str, action: str = "view") -> tuple[Any,
     today = timezone.localdate()
     period_form = PeriodForm(request.GET or None, today=today)
     year, quarter = period_form.period()
-    report = compliance_report(organization=organization, window=window_for(year, quarter), today=today)
+    report = compliance_report(
+        organization=organization, window=window_for(year, quarter), today=today, source=AUTO
+    )
     return organization, report, period_form
 
 
@@ -365,7 +372,7 @@ def compliance_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     organization, report, period_form = _report(request, code)
     year = report["period"]["year"]
     is_branch = organization.kind in BRANCH_KINDS
-    charts = pages.monthly_figures(organization, year, timezone.localdate())
+    charts = pages.monthly_figures(organization, year, timezone.localdate(), source=AUTO)
     return render(
         request,
         "orglife/compliance.html",
@@ -442,6 +449,26 @@ def minute_book_export(request: HttpRequest, code: str) -> HttpResponse:
     content = minute_book_workbook(records, f"{branch.name} {year}年组织生活记录")
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = _disposition(f"{branch.code}-{year}年会议记录.xlsx")
+    return response
+
+
+@login_required
+@require_GET
+def minute_book_pdf_export(request: HttpRequest, code: str) -> HttpResponse:
+    user = request.user
+    branch = pages.branch_get(user, code, "export")
+    year = _year(request)
+    records = pages.minute_book(branch, year, user)
+    content = minute_book_pdf(records, branch.name, year)
+    access_log_record(
+        actor=user,
+        kind=AccessLog.Kind.EXPORT,
+        obj=branch,
+        organization=branch,
+        detail={"导出": f"{year}年组织生活会议记录（PDF）", "记录数": len(records)},
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = _disposition(f"{branch.code}-{year}年会议记录.pdf")
     return response
 
 
