@@ -29,7 +29,14 @@ sys.path.insert(0, str(BENCH_DIR))
 
 from sizes import SIZES  # noqa: E402
 
-BENCHMARKS = ("demo_data", "import_members", "export_members", "home_rollup", "member_list")
+# Benchmarks with a script of their own (same arguments: --size, --engine), run instead of worker.py.
+SCRIPTS = {
+    "generation": "generation.py",
+    "home_levels": "home_levels.py",
+    "http_load": "http_load.py",
+    "sharding": "sharding.py",
+}
+BENCHMARKS = ("demo_data", "import_members", "export_members", "home_rollup", "member_list", *SCRIPTS)
 # `api_members` is measured by the member_list benchmark, on the same loaded data.
 ALIASES = {"api_members": "member_list"}
 
@@ -78,7 +85,10 @@ def run_one(name: str, size: str, server_url: str | None) -> int:
             engine = "postgresql" if server_url else "sqlite"
             _log(f"{name} ({size}, {engine}) …")
             started = time.perf_counter()
-            command = [sys.executable, str(BENCH_DIR / "worker.py"), name, "--size", size, "--engine", engine]
+            script = (
+                [str(BENCH_DIR / SCRIPTS[name])] if name in SCRIPTS else [str(BENCH_DIR / "worker.py"), name]
+            )
+            command = [sys.executable, *script, "--size", size, "--engine", engine]
             completed = subprocess.run(command, env=env, cwd=workdir)
             _log(f"{name} finished in {time.perf_counter() - started:.1f} s (exit {completed.returncode})")
             return completed.returncode
