@@ -171,8 +171,15 @@ def partitions_in_plan(sql: str, params: dict[str, Any]) -> tuple[int, list[str]
 
 
 def bench_sharding(
-    size: Size, engine: str, *, reuse: str | None = None, provinces: int = 4, keep: bool = False
+    size: Size,
+    engine: str,
+    *,
+    reuse: str | None = None,
+    provinces: int = 4,
+    keep: bool = False,
+    runs: int | None = None,
 ) -> None:
+    runs = runs or size.runs
     if connection.vendor != "postgresql":
         worker.emit(engine, {"name": "sharding", "skipped": "needs PostgreSQL (declarative partitioning)"})
         return
@@ -189,8 +196,8 @@ def bench_sharding(
         builders = {"subtree": subtree_sql, "children": children_rollup_sql, "national": national_sql}
         for name, shape, params in shapes:
             plain_sql, part_sql = builders[shape]("plain"), builders[shape]("part")
-            plain, plain_answer = time_query(plain_sql, params, size.runs)
-            part, part_answer = time_query(part_sql, params, size.runs)
+            plain, plain_answer = time_query(plain_sql, params, runs)
+            part, part_answer = time_query(part_sql, params, runs)
             if sorted(plain_answer) != sorted(part_answer):
                 raise SystemExit(f"{name}: the layouts disagree: {plain_answer} != {part_answer}")
             scanned, plan = partitions_in_plan(part_sql, params)
@@ -222,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reuse", help="the scale already loaded in the database (seed 1)")
     parser.add_argument("--provinces", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="leave schema shard_bench for inspection")
+    parser.add_argument("--runs", type=int, default=None, help="timed runs per query (default: the size's)")
     parser.add_argument("--engine", default=None)
     args = parser.parse_args(argv)
     call_command("migrate", verbosity=0, interactive=False)
