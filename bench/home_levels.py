@@ -42,13 +42,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from sizes import SIZES, Size
 
-from dangjian.dashboards.selectors import member_figures, organization_figures
+from dangjian.dashboards.selectors import member_figures, organization_figures, scope_root_rows
 from dangjian.demo import generator
 from dangjian.members.choices import Category, MemberStatus
 from dangjian.members.filters import AGE_BANDS, birth_range_for_ages
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
-from dangjian.orgs.selectors import roots_with_figures, warnings_in_scope
+from dangjian.orgs.selectors import warnings_in_scope
 
 
 def levels(scale_name: str) -> list[tuple[str, Organization]]:
@@ -283,7 +283,7 @@ def bench_home_levels(
             return run
 
         parts = {
-            "roots_with_figures": selector(roots_with_figures),
+            "scope_root_rows": selector(scope_root_rows),
             "warnings_in_scope": selector(warnings_in_scope),
             "member_and_org_figures": selector(lambda u: (member_figures(u), organization_figures(u))),
         }

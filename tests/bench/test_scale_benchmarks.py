@@ -47,7 +47,7 @@ def test_home_levels_times_page_baseline_and_duckdb_limit_at_each_level(capsys):
         assert 0 < record["p50_ms"] <= record["p95_ms"]
         assert record["baseline"]["p95_ms"] > 0 and record["limit"]["p95_ms"] > 0
         assert set(record["parts_p95_ms"]) == {
-            "roots_with_figures",
+            "scope_root_rows",
             "warnings_in_scope",
             "member_and_org_figures",
         }
