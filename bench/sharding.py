@@ -241,6 +241,7 @@ def main(argv: list[str] | None = None) -> None:
         reuse=args.reuse,
         provinces=args.provinces,
         keep=args.keep,
+        runs=args.runs,
     )
 
 
