@@ -1,7 +1,7 @@
 """Generation benchmark: `dangjian demo-data --scale SCALE` (generator.load_demo, the function the
 command calls) into the empty database of DATABASE_URL, timed, with the time of every county.
 
-    python bench/generation.py --scale county|prefecture|province [--keep] [--no-baseline]
+    python bench/generation.py --scale county|prefecture|province [--no-baseline]
 
 Prints one JSON line `generate[SCALE] orgs+members/s`: `n` = organizations + members written,
 `rows_per_s` over the whole load (plan + write, one transaction), and the per-row baseline
@@ -11,8 +11,9 @@ that is too big to run) can be extrapolated from the counties measured — `gene
 does this itself; the README labels such figures as extrapolations.
 
 Run by bench/run.py as the `generation` benchmark (size small = county, medium = prefecture,
-large = province) in a throw-away database; run directly with `--keep` it leaves the data in
-DATABASE_URL for the other benchmarks of this directory (`home_levels.py --reuse`, `sharding.py`).
+large = province) in a throw-away database; run directly it leaves the data in DATABASE_URL for
+the other benchmarks of this directory (`home_levels.py --reuse`, `sharding.py --reuse`,
+`http_load.py --reuse`).
 """
 
 from __future__ import annotations
