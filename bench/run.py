@@ -29,16 +29,15 @@ sys.path.insert(0, str(BENCH_DIR))
 
 from sizes import SIZES  # noqa: E402
 
-BENCHMARKS = (
-    "demo_data",
-    "import_members",
-    "export_members",
-    "home_rollup",
-    "member_list",
-    "orglife_rollups",
-)
-# Benchmarks that live in their own script rather than in worker.py.
-SCRIPTS = {"orglife_rollups": "rollups.py"}
+# Benchmarks with a script of their own (same arguments: --size, --engine), run instead of worker.py.
+SCRIPTS = {
+    "orglife_rollups": "rollups.py",
+    "generation": "generation.py",
+    "home_levels": "home_levels.py",
+    "http_load": "http_load.py",
+    "sharding": "sharding.py",
+}
+BENCHMARKS = ("demo_data", "import_members", "export_members", "home_rollup", "member_list", *SCRIPTS)
 # `api_members` is measured by the member_list benchmark, on the same loaded data.
 ALIASES = {"api_members": "member_list"}
 
@@ -87,8 +86,10 @@ def run_one(name: str, size: str, server_url: str | None) -> int:
             engine = "postgresql" if server_url else "sqlite"
             _log(f"{name} ({size}, {engine}) …")
             started = time.perf_counter()
-            script = BENCH_DIR / SCRIPTS.get(name, "worker.py")
-            command = [sys.executable, str(script), name, "--size", size, "--engine", engine]
+            script = (
+                [str(BENCH_DIR / SCRIPTS[name])] if name in SCRIPTS else [str(BENCH_DIR / "worker.py"), name]
+            )
+            command = [sys.executable, *script, "--size", size, "--engine", engine]
             completed = subprocess.run(command, env=env, cwd=workdir)
             _log(f"{name} finished in {time.perf_counter() - started:.1f} s (exit {completed.returncode})")
             return completed.returncode

@@ -13,6 +13,7 @@ from dangjian.members.filters import AGE_BANDS, birth_range_for_ages
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgKind, Sector
 from dangjian.orgs.models import Organization
+from dangjian.orgs.selectors import OrgRow, rows_with_figures, scope_roots
 
 
 def _labelled(
@@ -25,6 +26,30 @@ def _labelled(
         if value not in known and count:
             out.append({"name": value or missing, "value": count})
     return out
+
+
+def scope_root_rows(user: Any) -> list[OrgRow]:
+    """The user's scope roots with their subtree's active (full, probationary) members, from one
+    aggregate that reads only the members under those roots.
+
+    (orgs.selectors.roots_with_figures counts with FILTER clauses over the whole members table,
+    so a township's home page would read every member of the province.)"""
+    roots = scope_roots(user)
+    if not roots:
+        return []
+    in_reach = Q()
+    sums: dict[str, Any] = {}
+    for index, root in enumerate(roots):
+        under = Q(organization__path__startswith=root.path)
+        in_reach |= under
+        sums[f"full_{index}"] = Count("id", filter=under & Q(category=Category.FULL))
+        sums[f"probationary_{index}"] = Count("id", filter=under & Q(category=Category.PROBATIONARY))
+    totals = Member.objects.filter(in_reach, status=MemberStatus.ACTIVE).order_by().aggregate(**sums)
+    counts = {
+        root.path: (totals[f"full_{index}"], totals[f"probationary_{index}"])
+        for index, root in enumerate(roots)
+    }
+    return rows_with_figures(roots, counts)
 
 
 def organization_figures(user: Any) -> dict[str, list[dict[str, Any]]]:
@@ -41,7 +66,11 @@ def organization_figures(user: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def member_figures(user: Any) -> dict[str, Any]:
-    """Members on the roll in reach: full/probationary, age bands and education."""
+    """Members on the roll in reach: full/probationary, age bands and education.
+
+    One scan of the subtree's members: the counts are grouped by education and the totals summed
+    here, instead of one aggregate for the totals and a second scan for education (at a province
+    root each scan reads every member row of the province)."""
     members = Member.objects.restrict(user, "view").filter(status=MemberStatus.ACTIVE).order_by()
     today = timezone.localdate()
     counts: dict[str, Any] = {
@@ -52,8 +81,12 @@ def member_figures(user: Any) -> dict[str, Any]:
         counts[f"age_{value}"] = Count(
             "id", filter=Q(birth_date__range=birth_range_for_ages(youngest, oldest, today))
         )
-    totals = members.aggregate(**counts)
-    by_education = dict(members.values_list("education").annotate(n=Count("id")))
+    totals = dict.fromkeys(counts, 0)
+    by_education: dict[str, int] = {}
+    for row in members.values("education").annotate(everyone=Count("id"), **counts):
+        for key in counts:
+            totals[key] += row[key]
+        by_education[row["education"]] = row["everyone"]
     return {
         "full": totals["full"],
         "probationary": totals["probationary"],

@@ -6,16 +6,16 @@ from django.views.decorators.http import require_GET
 
 from dangjian.core.selectors import can_audit
 from dangjian.orglife.pending import pending_for_user
-from dangjian.orgs.selectors import roots_with_figures, warnings_in_scope
+from dangjian.orgs.selectors import warnings_in_scope
 
-from .selectors import member_figures, organization_figures
+from .selectors import member_figures, organization_figures, scope_root_rows
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    roots = roots_with_figures(user)
+    roots = scope_root_rows(user)
     auditor = can_audit(user)
     if not roots:
         # An auditor reads logs, not rosters; anyone else without a grant waits for one.
