@@ -564,6 +564,13 @@ class OrgDirectory:
         self.by_path: dict[str, Organization] = {}
         self._codes_asked: set[str] = set()
         self._names_asked: set[str] = set()
+        self._importable: dict[str, bool] = {}
+
+    def may_import(self, actor: Any, path: str) -> bool:
+        # Asked once per organization, not once per row: the grants do not change mid-import.
+        if path not in self._importable:
+            self._importable[path] = _may(actor, "import", path)
+        return self._importable[path]
 
     def load(self, rows: list[MemberRow]) -> None:
         codes = {r.org_code for r in rows if r.org_code} - self._codes_asked
@@ -586,7 +593,7 @@ def _resolve_member_org(
     ctx = row.ctx
     if row.org_code:
         org = directory.by_code.get(row.org_code)
-        if org is None or not _may(actor, "import", org.path):
+        if org is None or not directory.may_import(actor, org.path):
             ctx.error("org_code", f"所在党组织代码“{row.org_code}”{NOT_FOUND_OR_OUT_OF_SCOPE}")
             return None
         if org.kind == OrgKind.GROUP:
@@ -597,7 +604,9 @@ def _resolve_member_org(
             ctx.error("org_name", f"与所在党组织代码“{row.org_code}”（{branch.name}）不一致")
             return None
         return branch, group
-    candidates = [org for org in directory.by_name.get(row.org_name, []) if _may(actor, "import", org.path)]
+    candidates = [
+        org for org in directory.by_name.get(row.org_name, []) if directory.may_import(actor, org.path)
+    ]
     active = [org for org in candidates if org.is_active]
     candidates = active or candidates
     if not candidates:

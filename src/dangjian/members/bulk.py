@@ -47,12 +47,58 @@ def reserve_ids(model: type[models.Model], count: int, using: str = "default") -
     return list(range(highest + 1, highest + 1 + count))
 
 
-def preparers(fields: Sequence[models.Field], using: str = "default") -> list[Callable[[Any], Any]]:
-    """One function per field turning a Python value into what the database driver takes."""
+# Fields whose Python value is already what every driver takes: no conversion per row.
+_AS_IS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+)
+
+
+def preparers(fields: Sequence[models.Field], using: str = "default") -> list[Callable[[Any], Any] | None]:
+    """Per field, the function turning a Python value into what the database driver takes, or
+    None where the value goes as it is. Anything not known to be plain (a custom field, an
+    encrypted one) goes through its own `get_db_prep_save`; repeated values of dates, times and
+    JSON (the same `now`, the same empty list) are converted once."""
     connection = connections[using]
-    return [
-        (lambda value, field=field: field.get_db_prep_save(value, connection=connection)) for field in fields
-    ]
+    result: list[Callable[[Any], Any] | None] = []
+    for field in fields:
+        if type(field) in _AS_IS or (type(field) is models.DateField and connection.vendor == "postgresql"):
+            result.append(None)
+        else:
+            result.append(_memoized(field, connection))
+    return result
+
+
+def _memoized(field: models.Field, connection: Any) -> Callable[[Any], Any]:
+    seen: dict[Any, Any] = {}
+
+    def prepare(value: Any) -> Any:
+        if isinstance(value, list | dict):
+            if value:
+                return field.get_db_prep_save(value, connection=connection)
+            key: Any = (type(value), "empty")
+        else:
+            key = (type(value), value)
+        if key not in seen:
+            if len(seen) > 4096:
+                seen.clear()
+            seen[key] = field.get_db_prep_save(value, connection=connection)
+        return seen[key]
+
+    return prepare
+
+
+def prepared(row: list[Any], prepare: Sequence[Callable[[Any], Any] | None]) -> list[Any]:
+    """The row with every value that needs it converted, in place."""
+    for index, function in enumerate(prepare):
+        if function is not None:
+            row[index] = function(row[index])
+    return row
 
 
 def insert_rows(

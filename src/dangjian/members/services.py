@@ -573,29 +573,32 @@ def members_create_bulk(*, actor: Any, members: Sequence[dict[str, Any]]) -> lis
                 "id": pk,
                 "organization_id": values["organization"].pk,
                 "group_id": values["group"].pk if values.get("group") is not None else None,
-                "status": MemberStatus.ACTIVE,
+                "status": MemberStatus.ACTIVE.value,
                 "created_at": now,
                 "updated_at": now,
             }
-            member_rows.append([p(row.get(name)) for p, name in zip(prepare, attnames, strict=True)])
+            member_rows.append(bulk.prepared([row.get(name) for name in attnames], prepare))
         bulk.insert_rows(Member, member_fields, member_rows)
         del member_rows
 
         event_names = ("member", "kind", "occurred_on", "organization", "recorded_by", "recorded_at")
-        event_fields = [MemberEvent._meta.get_field(name) for name in event_names]
+        # Fields without a database default (counterpart_name, note) are blank strings.
+        event_fields = [
+            MemberEvent._meta.get_field(name) for name in (*event_names, "counterpart_name", "note")
+        ]
         prepare_event = bulk.preparers(event_fields)
         event_rows = []
         for pk, values in zip(ids, members, strict=True):
             org_id = values["organization"].pk
-            event_rows.append((pk, EventKind.JOINED, values["joined_on"], org_id, recorded_by, now))
+            event_rows.append((pk, EventKind.JOINED.value, values["joined_on"], org_id, recorded_by, now))
             if values.get("converted_on"):
-                event_rows.append((pk, EventKind.CONVERTED, values["converted_on"], org_id, recorded_by, now))
-        # Fields without a database default (counterpart_name, note) are blank strings.
-        extra = [MemberEvent._meta.get_field("counterpart_name"), MemberEvent._meta.get_field("note")]
+                event_rows.append(
+                    (pk, EventKind.CONVERTED.value, values["converted_on"], org_id, recorded_by, now)
+                )
         bulk.insert_rows(
             MemberEvent,
-            [*event_fields, *extra],
-            ([*(p(v) for p, v in zip(prepare_event, row, strict=True)), "", ""] for row in event_rows),
+            event_fields,
+            (bulk.prepared([*row, "", ""], prepare_event) for row in event_rows),
         )
         del event_rows
 
@@ -628,7 +631,7 @@ def members_create_bulk(*, actor: Any, members: Sequence[dict[str, Any]]) -> lis
             AuditEvent,
             audit_fields,
             (
-                [p(getattr(entry, f.attname)) for p, f in zip(prepare_audit, audit_fields, strict=True)]
+                bulk.prepared([getattr(entry, f.attname) for f in audit_fields], prepare_audit)
                 for entry in entries
             ),
         )
