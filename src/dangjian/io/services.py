@@ -41,7 +41,8 @@ from dangjian.orgs.services import organization_create, organization_update
 from . import rules
 from .readers import Table, UnreadableFile, open_table, read_table
 from .report import ImportReport
-from .writers import SafeSheet, watermark_text
+from .writers import watermark_text
+from .xlsxstream import HEADER_STYLE, WATERMARK_STYLE, RosterSheet
 
 Progress = Callable[[int, int], None]
 # Report progress this often while parsing: often enough for a bar, rarely enough to be free.
@@ -868,29 +869,89 @@ def _export_row(member: Member, unmasked: bool) -> list[Any]:
     ]
 
 
-def write_members_xlsx(target: str, members: Iterable[Member], *, unmasked: bool, watermark: str) -> int:
-    """Write the roster to an .xlsx at `target` row by row (constant memory); returns the row count.
+EXPORT_WIDTHS = [10, 6, 8, 22, 12, 10, 10, 14, 24, 12, 12, 14, 20, 30]
+
+
+def write_roster_xlsx(target: Any, rows: Iterable[Sequence[Any]], *, watermark: str) -> int:
+    """Write export rows (cells in EXPORT_HEADERS order) to an .xlsx, streamed; returns the count.
 
     Row 1 is the watermark, row 2 the headers (see io.writers for both and for formula safety)."""
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
-    sheet = workbook.add_worksheet("党员")
-    safe = SafeSheet(workbook, sheet)
-    bold = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    widths = [10, 6, 8, 22, 12, 10, 10, 14, 24, 12, 12, 14, 20, 30]
-    for index, width in enumerate(widths):
-        sheet.set_column(index, index, width)
-    safe.write_watermark(0, watermark)
-    sheet.write_row(1, 0, EXPORT_HEADERS, bold)
-    count = 0
-    for count, member in enumerate(members, start=1):
-        for column, value in enumerate(_export_row(member, unmasked)):
-            if isinstance(value, dt.date):
-                sheet.write_datetime(count + 1, column, value, date_format)
-            elif value:
-                safe.write_text(count + 1, column, value)
-    workbook.close()
-    return count
+    sheet = RosterSheet(target, "党员", EXPORT_WIDTHS)
+    sheet.text_row([watermark], WATERMARK_STYLE)
+    sheet.text_row(EXPORT_HEADERS, HEADER_STYLE)
+    for cells in rows:
+        sheet.row(cells)
+    sheet.close()
+    return sheet.rows - 2
+
+
+def write_members_xlsx(target: str, members: Iterable[Member], *, unmasked: bool, watermark: str) -> int:
+    """Write members (model instances) to an .xlsx at `target`; returns the row count."""
+    return write_roster_xlsx(
+        target, (_export_row(member, unmasked) for member in members), watermark=watermark
+    )
+
+
+# What the export reads per member: plain values, no model instances (one query, streamed).
+EXPORT_VALUES = (
+    "name",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "birth_date",
+    "education",
+    "category",
+    "organization__code",
+    "group__code",
+    "organization__name",
+    "joined_on",
+    "converted_on",
+    "phone",
+    "job",
+    "address",
+)
+SEX_DISPLAY = dict(Member._meta.get_field("sex").flatchoices)
+EDUCATION_DISPLAY = dict(Member._meta.get_field("education").flatchoices)
+CATEGORY_DISPLAY = dict(Member._meta.get_field("category").flatchoices)
+
+
+def _export_rows_from_values(values: Iterable[tuple[Any, ...]], unmasked: bool) -> Iterable[tuple[Any, ...]]:
+    """The cells of `_export_row`, from EXPORT_VALUES tuples; masking and labels by lookup."""
+    mask = (lambda number: number) if unmasked else mask_id_number
+    sex_label, education_label, category_label = SEX_DISPLAY, EDUCATION_DISPLAY, CATEGORY_DISPLAY
+    for (
+        name,
+        sex,
+        ethnicity,
+        id_number,
+        birth_date,
+        education,
+        category,
+        org_code,
+        group_code,
+        org_name,
+        joined_on,
+        converted_on,
+        phone,
+        job,
+        address,
+    ) in values:
+        yield (
+            name,
+            sex_label.get(sex, sex),
+            ethnicity,
+            mask(id_number),
+            birth_date,
+            education_label.get(education, education) if education else "",
+            category_label.get(category, category),
+            group_code or org_code,
+            org_name,
+            joined_on,
+            converted_on,
+            phone,
+            job,
+            address,
+        )
 
 
 def members_export(
@@ -904,10 +965,10 @@ def members_export(
     """Export members (already restricted for `actor`) to `target`, logging who took what."""
     if unmasked and not may_export_unmasked(actor, queryset):
         raise PermissionDenied("您无权导出完整身份证号：部分党员不在您可查看完整身份证号的范围内")
-    count = write_members_xlsx(
+    values = queryset.values_list(*EXPORT_VALUES).iterator(chunk_size=5000)
+    count = write_roster_xlsx(
         target,
-        queryset.iterator(chunk_size=2000),
-        unmasked=unmasked,
+        _export_rows_from_values(values, unmasked),
         watermark=watermark_text(actor, unmasked=unmasked),
     )
     access_log_record(
