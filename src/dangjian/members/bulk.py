@@ -59,7 +59,7 @@ _AS_IS = (
 )
 
 
-def preparers(fields: Sequence[models.Field], using: str = "default") -> list[Callable[[Any], Any] | None]:
+def preparers(fields: Sequence[Any], using: str = "default") -> list[Callable[[Any], Any] | None]:
     """Per field, the function turning a Python value into what the database driver takes, or
     None where the value goes as it is. Anything not known to be plain (a custom field, an
     encrypted one) goes through its own `get_db_prep_save`; repeated values of dates, times and
@@ -103,7 +103,7 @@ def prepared(row: list[Any], prepare: Sequence[Callable[[Any], Any] | None]) -> 
 
 def insert_rows(
     model: type[models.Model],
-    fields: Sequence[models.Field],
+    fields: Sequence[Any],
     rows: Iterable[Sequence[Any]],
     using: str = "default",
 ) -> int:

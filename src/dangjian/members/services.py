@@ -4,7 +4,7 @@ audited. The Excel importer writes through `members_upsert`, the bulk form of th
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -619,13 +619,13 @@ def members_create_bulk(*, actor: Any, members: Sequence[dict[str, Any]]) -> lis
                     object_repr=str(values["name"])[:200],
                     organization_id=values["organization"].pk,
                     before=None,
-                    after=snapshot(member_view, AUDITED_FIELDS),
+                    after=snapshot(cast(Any, member_view), AUDITED_FIELDS),
                     remote_addr=remote_addr,
                 )
             )
         auditchain.lock_chain(AuditEvent, "default")
         auditchain.link(entries, auditchain.chain_head(AuditEvent, "default"))
-        audit_fields = [AuditEvent._meta.get_field(name) for name in _AuditEntry.FIELDS]
+        audit_fields: list[Any] = [AuditEvent._meta.get_field(name) for name in _AuditEntry.FIELDS]
         prepare_audit = bulk.preparers(audit_fields)
         bulk.insert_rows(
             AuditEvent,
