@@ -53,11 +53,13 @@ def sqlite_database(workdir: Path) -> Iterator[str]:
 
 @contextlib.contextmanager
 def postgres_database(server_url: str) -> Iterator[str]:
-    """A new database `bench_<pid>` on the server of `server_url`, dropped on the way out."""
+    """A new database `<the URL's database>_bench_<pid>` on the server of `server_url` (so each
+    engineer's benchmarks stay under their own database name), dropped on the way out."""
     import psycopg
 
-    name = f"bench_{os.getpid()}"
     parts = urlsplit(server_url)
+    own = parts.path.strip("/") or "postgres"
+    name = f"{own}_bench_{os.getpid()}" if own != "postgres" else f"bench_{os.getpid()}"
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')

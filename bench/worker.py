@@ -320,6 +320,7 @@ def bench_export_members(size: Size, engine: str) -> None:
     )
     seconds = time.perf_counter() - started
     peak = peak_rss_mb()
+    ceilings = writer_ceilings(workdir, min(count, 20_000))
     emit(
         engine,
         rate_record(
@@ -333,8 +334,45 @@ def bench_export_members(size: Size, engine: str) -> None:
             },
             peak_mb=peak,
             rss_before_mb=rss_before,
+            **ceilings,
         ),
     )
+
+
+def writer_ceilings(workdir: Path, rows: int) -> dict[str, int]:
+    """Rows/s of the two writers fed one constant roster row, no database: what the export
+    could reach at best with each (XlsxWriter as the export used it: write_string per cell,
+    write_datetime for the three dates)."""
+    import xlsxwriter
+
+    from dangjian.io.xlsxstream import RosterSheet
+
+    day = dt.date(2001, 7, 1)
+    row = ["张建国", "男", "汉族", "532927********203X", day, "大学本科", "正式党员", "B000123",
+           "某某村党支部", day, day, "13812345678", "农民", "云南省某县某镇某村1号"]  # fmt: skip
+    started = time.perf_counter()
+    workbook = xlsxwriter.Workbook(str(workdir / "ceiling_xlsxwriter.xlsx"), {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for number in range(rows):
+        for column, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write_datetime(number, column, value, date_format)
+            else:
+                sheet.write_string(number, column, value)
+    workbook.close()
+    xlsxwriter_rate = rows / (time.perf_counter() - started)
+    started = time.perf_counter()
+    roster = RosterSheet(str(workdir / "ceiling_roster.xlsx"), "党员", [10] * len(row))
+    for _ in range(rows):
+        roster.row(row)
+    roster.close()
+    roster_rate = rows / (time.perf_counter() - started)
+    return {
+        "ceiling_rows": rows,
+        "xlsxwriter_ceiling_rows_per_s": round(xlsxwriter_rate),
+        "roster_writer_ceiling_rows_per_s": round(roster_rate),
+    }
 
 
 def places(result: generator.LoadResult) -> list[tuple[str, Organization]]:

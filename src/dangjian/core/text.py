@@ -6,28 +6,24 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 
 
+# Full-width ASCII (U+FF01..U+FF5E) sits 0xFEE0 above its half-width form.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def to_half_width(value: str) -> str:
     """Full-width ASCII (Ａ１，ｘ) and the ideographic space become their half-width forms.
 
     Chinese punctuation such as 、and 。has no half-width twin and is left alone."""
-    out = []
-    for char in value:
-        code = ord(char)
-        if code == 0x3000:
-            out.append(" ")
-        elif 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(char)
-    return "".join(out)
+    return value.translate(_HALF_WIDTH)
 
 
 def clean_text(value: object) -> str:
     """Trim, convert full-width letters/digits/spaces to half-width, collapse inner spaces."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
-    text = to_half_width(text).replace("\u00a0", " ")
+    text = str(value)
+    if not text.isascii():  # plain ASCII (most codes, numbers, dates) needs no Unicode work
+        text = to_half_width(unicodedata.normalize("NFC", text)).replace("\u00a0", " ")
     return _SPACES.sub(" ", text).strip()
 
 

@@ -1,5 +1,9 @@
 """Reading a roster from .xlsx, .xls, .ods or .csv into numbered rows keyed by field.
 
+`open_table` streams: the rows under the header come one at a time, so an importer can work
+in chunks without holding the file's rows as Python objects (python-calamine still holds the
+decoded sheet in its own, compact, memory; a CSV is decoded whole to find its encoding).
+
 Offices add title rows, blank rows and their own extra columns, and type headers with
 full-width characters or a required-marker `*`. The header row is the first row in which
 at least two cells are known headers; everything above it is skipped but still counted, so
@@ -9,8 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import PurePath
 from typing import IO, Any
 
@@ -41,6 +46,10 @@ class Table:
     columns: list[Column]
     unknown_headers: list[str]
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # The streamed data rows (open_table); read_table lists them into `rows`.
+    stream: Iterator[tuple[int, dict[str, Any]]] = field(default_factory=lambda: iter(()))
+    # Rows of the sheet below the header, blank ones included: a progress bar's total.
+    estimated_rows: int = 0
 
     def header_for(self, field_name: str) -> str | None:
         for column in self.columns:
@@ -67,8 +76,9 @@ def _decode_csv(data: bytes) -> str:
     raise UnreadableFile("无法读取文件：CSV 文件既不是 UTF-8 也不是 GBK 编码")
 
 
-def raw_rows(stream: IO[bytes], filename: str) -> list[list[Any]]:
-    """Every row of the first sheet from A1, blank rows included, so index + 1 is the row number."""
+def iter_raw_rows(stream: IO[bytes], filename: str) -> tuple[Iterator[list[Any]], int]:
+    """(every row of the first sheet from A1, blank rows included so index + 1 is the row
+    number; the number of rows), read lazily from a spreadsheet."""
     extension = extension_of(filename)
     if extension not in ACCEPTED_EXTENSIONS:
         raise UnreadableFile(
@@ -78,17 +88,31 @@ def raw_rows(stream: IO[bytes], filename: str) -> list[list[Any]]:
     if extension == ".csv":
         text = _decode_csv(data)
         try:
-            return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+            rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
         except csv.Error as exc:
             raise UnreadableFile(f"无法读取文件：CSV 格式有误（{exc}）") from exc
+        return iter(rows), len(rows)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        del data
         sheet = workbook.get_sheet_by_index(0)
-        return sheet.to_python(skip_empty_area=False)
+        start = sheet.start
     except Exception as exc:  # calamine raises several unrelated types for damaged files
         raise UnreadableFile(
             f"无法读取文件：文件已损坏，或内容不是“{extension}”格式的表格（可用 Excel 或 WPS 另存后重试）"
         ) from exc
+    if start is None:
+        return iter(()), 0
+    # iter_rows starts at row 1 but at the first used column: pad the columns before it.
+    first_row, first_column = start
+    pad = [""] * first_column
+    rows = sheet.iter_rows() if not first_column else ([*pad, *row] for row in sheet.iter_rows())
+    return rows, first_row + sheet.height
+
+
+def raw_rows(stream: IO[bytes], filename: str) -> list[list[Any]]:
+    """Every row of the first sheet from A1, blank rows included, so index + 1 is the row number."""
+    return list(iter_raw_rows(stream, filename)[0])
 
 
 def _is_blank(value: Any) -> bool:
@@ -99,9 +123,17 @@ def read_table(stream: IO[bytes], filename: str, headers: Mapping[str, str]) -> 
     """The rows under the header row, each a {field: raw value} dict; blank rows dropped.
 
     `headers` maps every accepted header text (already passed through clean_header) to its field."""
-    rows = raw_rows(stream, filename)
+    table = open_table(stream, filename, headers)
+    table.rows = list(table.stream)
+    return table
+
+
+def open_table(stream: IO[bytes], filename: str, headers: Mapping[str, str]) -> Table:
+    """As read_table, but the data rows are left in `table.stream`, read as they are consumed."""
+    rows, height = iter_raw_rows(stream, filename)
+    head = list(islice(rows, MAX_HEADER_SEARCH_ROWS))
     header_index = None
-    for index, row in enumerate(rows[:MAX_HEADER_SEARCH_ROWS]):
+    for index, row in enumerate(head):
         matches = {headers[clean_header(cell)] for cell in row if clean_header(cell) in headers}
         if len(matches) >= min(2, len(set(headers.values()))):
             header_index = index
@@ -111,7 +143,7 @@ def read_table(stream: IO[bytes], filename: str, headers: Mapping[str, str]) -> 
     columns: list[Column] = []
     unknown: list[str] = []
     seen: set[str] = set()
-    for index, cell in enumerate(rows[header_index]):
+    for index, cell in enumerate(head[header_index]):
         header = clean_header(cell)
         if not header:
             continue
@@ -123,14 +155,24 @@ def read_table(stream: IO[bytes], filename: str, headers: Mapping[str, str]) -> 
         seen.add(field_name)
         columns.append(Column(index, field_name, header))
     table = Table(header_row=header_index + 1, columns=columns, unknown_headers=unknown)
-    table.rows = list(_data_rows(rows, header_index + 1, columns))
+    below = head[header_index + 1 :]
+    table.stream = _data_rows(_chain(below, rows), header_index + 2, columns)
+    table.estimated_rows = max(height - header_index - 1, 0)
     return table
 
 
-def _data_rows(rows: list[list[Any]], start: int, columns: list[Column]) -> Iterator[tuple[int, dict]]:
-    for index in range(start, len(rows)):
-        row = rows[index]
-        values = {col.field: (row[col.index] if col.index < len(row) else None) for col in columns}
+def _chain(first: list[list[Any]], rest: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    yield from first
+    yield from rest
+
+
+def _data_rows(
+    rows: Iterable[list[Any]], first_number: int, columns: list[Column]
+) -> Iterator[tuple[int, dict]]:
+    fields = [(col.field, col.index) for col in columns]
+    for number, row in enumerate(rows, start=first_number):
+        width = len(row)
+        values = {name: (row[index] if index < width else None) for name, index in fields}
         if all(_is_blank(value) for value in values.values()):
             continue
-        yield index + 1, values
+        yield number, values
