@@ -122,6 +122,43 @@ def checklist_template_copy(*, actor: Any, template: ChecklistTemplate, year: in
 
 
 @transaction.atomic
+def checklist_defaults_install(
+    *, actor: Any, owner: Organization, year: int, sectors: Sequence[str] | None = None
+) -> list[ChecklistTemplate]:
+    """Install the product's default checklists (`assessment.defaults`) for `owner` in `year`,
+    one per sector; a sector the owner already has a template for that year is left alone, so
+    running it twice changes nothing."""
+    from .defaults import TEMPLATE_NAMES, default_items
+
+    wanted = list(sectors) if sectors is not None else list(TEMPLATE_NAMES)
+    unknown = [s for s in wanted if s not in TEMPLATE_NAMES]
+    if unknown:
+        _fail("sectors", f"未知的单位属性：{'、'.join(unknown)}")
+    present = set(ChecklistTemplate.objects.filter(owner=owner, year=year).values_list("sector", flat=True))
+    created = []
+    for sector in wanted:
+        if sector in present:
+            continue
+        items = [
+            ItemSpec(
+                area=item.area,
+                title=item.title,
+                points=points,
+                description=item.description,
+                evidence_required=item.evidence_required,
+                method=item.method,
+            )
+            for item, points in default_items(sector)
+        ]
+        created.append(
+            checklist_template_create(
+                actor=actor, owner=owner, sector=sector, year=year, name=TEMPLATE_NAMES[sector], items=items
+            )
+        )
+    return created
+
+
+@transaction.atomic
 def checklist_item_update(*, actor: Any, item: ChecklistItem, **fields: Any) -> ChecklistItem:
     item = ChecklistItem.objects.select_related("template__owner").select_for_update().get(pk=item.pk)
     require(actor, "manage_orgs", item.template.owner)
