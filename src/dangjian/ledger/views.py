@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.assessment.selectors import ancestor_paths
 from dangjian.core.forms import add_service_errors
 from dangjian.core.restrict import path_in_scope
 from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
@@ -27,7 +26,7 @@ from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 from . import rules, selectors, services
 from .choices import ItemStatus, RecipientStatus
 from .forms import CloseRequestForm, ProgressNoteForm, RespondForm, ReturnForm
-from .models import DispatchRecipient, DispatchSheet, Ledger, LedgerItem, ProgressNote, Target
+from .models import DispatchRecipient, DispatchSheet, Ledger, LedgerItem, ProgressNote
 
 LAGGARDS_SHOWN = 20
 
@@ -367,16 +366,11 @@ def targets(request: HttpRequest, code: str, year: int) -> HttpResponse:
     organization = organization_get(user, code)
     if not 2000 <= year <= 2100:
         raise Http404("年度无效")
-    # A target set above is a figure of the whole county; the level reads it over its own
-    # subtree only, every count coming from restricted rows (selectors.target_progress).
-    found = Target.objects.filter(organization__path__in=ancestor_paths(organization), year=year).order_by(
-        "organization__depth", "id"
+    found = list(selectors.targets_at_level(user=user, level=organization, year=year))
+    progress = selectors.targets_progress_at_level(
+        user=user, targets=found, level=organization, year=year, laggards_shown=LAGGARDS_SHOWN
     )
-    rows = []
-    for target in found:
-        total, children = selectors.target_progress(user=user, target=target, level=organization)
-        laggards = selectors.target_laggards(user=user, target=target, level=organization)
-        rows.append((target, total, children, list(laggards[:LAGGARDS_SHOWN])))
+    rows = [(p.target, p.total, p.children, p.laggards) for p in progress]
     return render(
         request,
         "ledger/targets.html",
