@@ -12,7 +12,6 @@ from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Q, Que
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, RowNumber, Substr
 
-from dangjian.core.restrict import Everything, scope_prefixes, scope_q
 from dangjian.orgs.choices import BRANCH_KINDS, OrgStatus
 from dangjian.orgs.models import Organization
 
@@ -188,14 +187,9 @@ def targets_relevant(*, user: Any) -> QuerySet[Target]:
     ancestor of one of their grants (a county's figure is the township's to meet). A sibling
     township's own targets stay out of sight. The figures themselves are always counted from
     restricted rows (`targets_progress_at_level`)."""
-    prefixes = scope_prefixes(user, "view")
-    if isinstance(prefixes, Everything):
-        return Target.objects.all()
-    step = Organization.steplen
-    above = sorted({p[: step * depth] for p in prefixes for depth in range(1, len(p) // step)})
-    return Target.objects.filter(
-        scope_q(user, "view", "organization__path") | Q(organization__path__in=above)
-    )
+    from dangjian.assessment.selectors import reach_or_above_q
+
+    return Target.objects.filter(reach_or_above_q(user, "organization__path"))
 
 
 def targets_at_level(*, user: Any, level: Organization, year: int) -> QuerySet[Target]:
