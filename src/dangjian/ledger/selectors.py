@@ -362,3 +362,38 @@ def _laggards_of(
             if getattr(branch, f"lag_{index}") == 1 and getattr(branch, f"rank_{index}") <= shown:
                 found[target.pk].append(branch)
     return found
+
+
+SELECT_SUBTREE, SELECT_SECTOR, SELECT_GRADE, SELECT_LIST = "subtree", "sector", "grade", "list"
+
+
+def dispatch_candidates(
+    *,
+    user: Any,
+    issuer: Organization,
+    mode: str,
+    sector: str = "",
+    grade: int | None = None,
+    year: int | None = None,
+    codes: tuple[str, ...] = (),
+) -> QuerySet[Organization]:
+    """The organizations a dispatch sheet may go to, chosen the four usual ways: every active
+    branch below the issuer, those of one sector, those given a class in a year's confirmed
+    assessment, or a list of codes (any organization below the issuer). One query."""
+    from dangjian.assessment.choices import AssessmentStatus
+    from dangjian.assessment.models import Assessment
+
+    below = Organization.objects.restrict(user, "view").filter(  # type: ignore[attr-defined]
+        path__startswith=issuer.path, depth__gt=issuer.depth, status=OrgStatus.ACTIVE
+    )
+    if mode == SELECT_LIST:
+        return below.filter(code__in=list(codes)).order_by("path")
+    branches = below.filter(kind__in=BRANCH_KINDS)
+    if mode == SELECT_SECTOR:
+        branches = branches.filter(sector=sector)
+    elif mode == SELECT_GRADE:
+        graded = Assessment.objects.filter(year=year, grade=grade, status=AssessmentStatus.SIGNED)
+        branches = branches.filter(pk__in=graded.values("organization_id"))
+    elif mode != SELECT_SUBTREE:
+        raise ValueError(f"unknown selection {mode!r}")
+    return branches.order_by("path")

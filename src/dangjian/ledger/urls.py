@@ -13,7 +13,9 @@ urlpatterns = [
     path("item/<int:pk>/approve/", views.item_approve, name="approve"),
     path("item/<int:pk>/return/", views.item_return, name="return"),
     path("dispatch/org/<str:code>/", views.dispatches, name="dispatches"),
+    path("dispatch/org/<str:code>/issue/", views.dispatch_issue, name="dispatch-issue"),
     path("dispatch/<int:pk>/", views.sheet, name="sheet"),
     path("dispatch/recipient/<int:pk>/respond/", views.respond, name="respond"),
     path("targets/<str:code>/<int:year>/", views.targets, name="targets"),
+    path("targets/<str:code>/<int:year>/new/", views.target_new, name="target-new"),
 ]

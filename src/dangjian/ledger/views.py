@@ -17,6 +17,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.forms import add_service_errors
@@ -25,7 +26,15 @@ from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import rules, selectors, services
 from .choices import ItemStatus, RecipientStatus
-from .forms import CloseRequestForm, ProgressNoteForm, RespondForm, ReturnForm
+from .forms import (
+    CloseRequestForm,
+    DispatchSheetForm,
+    ProgressNoteForm,
+    RecipientChoiceForm,
+    RespondForm,
+    ReturnForm,
+    TargetForm,
+)
 from .models import DispatchRecipient, DispatchSheet, Ledger, LedgerItem, ProgressNote
 
 LAGGARDS_SHOWN = 20
@@ -374,5 +383,135 @@ def targets(request: HttpRequest, code: str, year: int) -> HttpResponse:
     return render(
         request,
         "ledger/targets.html",
-        {"organization": organization, "crumbs": breadcrumb(user, organization), "year": year, "rows": rows},
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "year": year,
+            "rows": rows,
+            "can_set": path_in_scope(user, "manage_orgs", organization.path),
+        },
+    )
+
+
+def _recipient_rows(request: HttpRequest, candidates: list[Any], choice: RecipientChoiceForm | None):
+    """One row per candidate: picked?, deadline and responsible person as typed (on a POST) or
+    from the common values of the selection (on a GET)."""
+    post = request.method == "POST"
+    common_deadline = choice.cleaned_data.get("deadline") if choice and choice.is_valid() else None
+    common_person = choice.cleaned_data.get("responsible_person", "") if choice and choice.is_valid() else ""
+    picked = set(request.POST.getlist("pick")) if post else None
+    rows = []
+    for org in candidates:
+        key = str(org.pk)
+        rows.append(
+            {
+                "organization": org,
+                "picked": key in picked if picked is not None else True,
+                "deadline": request.POST.get(f"deadline-{key}", "") if post else (common_deadline or ""),
+                "person": request.POST.get(f"person-{key}", "") if post else common_person,
+                "errors": [],
+            }
+        )
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispatch_issue(request: HttpRequest, code: str) -> HttpResponse:
+    """交办: choose the recipients (all branches below, a sector, a class of the year, or a list
+    of codes), then give each its deadline and responsible person, and issue."""
+    user = request.user
+    issuer = organization_get(user, code, "change")
+    source = request.POST if request.method == "POST" else request.GET
+    choice = RecipientChoiceForm(
+        source if "mode" in source else None, initial={"year": timezone.localdate().year}
+    )
+    candidates: list[Any] = []
+    if choice.is_bound and choice.is_valid():
+        data = choice.cleaned_data
+        candidates = list(
+            selectors.dispatch_candidates(
+                user=user,
+                issuer=issuer,
+                mode=data["mode"],
+                sector=data.get("sector") or "",
+                grade=data.get("grade"),
+                year=data.get("year"),
+                codes=choice.code_list(),
+            )
+        )
+        if not candidates:
+            choice.add_error(None, "按此条件没有找到下级党组织")
+        elif data["mode"] == "list":
+            missing = set(choice.code_list()) - {org.code for org in candidates}
+            for missing_code in sorted(missing):
+                choice.add_error(
+                    "codes", f"党组织代码“{missing_code}”不存在、不在本级以下或不在您的授权范围内"
+                )
+    sheet_form = DispatchSheetForm(request.POST if request.method == "POST" else None)
+    rows = _recipient_rows(request, candidates, choice)
+    problems: list[str] = []
+    if request.method == "POST" and sheet_form.is_valid() and candidates:
+        assignments = []
+        for row in rows:
+            if not row["picked"]:
+                continue
+            deadline = parse_date(row["deadline"]) if row["deadline"] else None
+            if deadline is None:
+                row["errors"].append("请填写有效的办理时限")
+                continue
+            assignments.append(services.Assignment(row["organization"], deadline, row["person"]))
+        if any(row["errors"] for row in rows):
+            problems.append("有承办单位的办理时限未填写或无效，请检查标红的行")
+        else:
+            try:
+                sheet = services.dispatch_sheet_issue(
+                    actor=user,
+                    issuer=issuer,
+                    title=sheet_form.cleaned_data["title"],
+                    content=sheet_form.cleaned_data["content"],
+                    assignments=assignments,
+                )
+            except ValidationError as error:
+                problems.extend(error.messages)
+            else:
+                messages.success(request, f"已向{len(assignments)}个单位交办“{sheet.title}”")
+                return redirect("ledger:sheet", sheet.pk)
+    return render(
+        request,
+        "ledger/dispatch_issue.html",
+        {
+            "organization": issuer,
+            "crumbs": breadcrumb(user, issuer),
+            "choice": choice,
+            "sheet_form": sheet_form,
+            "rows": rows,
+            "problems": problems,
+        },
+        status=400 if request.method == "POST" and (problems or sheet_form.errors or choice.errors) else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_new(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """A level's admin sets a target of the year over its subtree."""
+    user = request.user
+    organization = organization_get(user, code, "manage_orgs")
+    if not 2000 <= year <= 2100:
+        raise Http404("年度无效")
+    form = TargetForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.target_set(actor=user, organization=organization, year=year, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"已设定{year}年目标“{form.cleaned_data['name']}”")
+            return redirect("ledger:targets", code, year)
+    return render(
+        request,
+        "ledger/target_new.html",
+        {"organization": organization, "crumbs": breadcrumb(user, organization), "year": year, "form": form},
+        status=400 if form.errors else 200,
     )
