@@ -392,6 +392,8 @@ def dispatch_candidates(
     if mode == SELECT_SECTOR:
         branches = branches.filter(sector=sector)
     elif mode == SELECT_GRADE:
+        if year is None or grade is None:
+            raise ValueError("a selection by class needs the class and the year")
         graded = Assessment.objects.filter(year=year, grade=grade, status=AssessmentStatus.SIGNED)
         branches = branches.filter(pk__in=graded.values("organization_id"))
     elif mode != SELECT_SUBTREE:
