@@ -8,7 +8,7 @@ from django import forms
 
 from dangjian.core.forms import DateInput, StyledForm
 
-from .choices import CheckResult, Grade
+from .choices import CheckResult, Grade, WeakCategory
 
 
 class SelfCheckEntryForm(StyledForm):
@@ -45,3 +45,35 @@ class SignOffForm(StyledForm):
         required=False,
     )
     reason = forms.CharField(label="定级理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WeakIdentifyForm(StyledForm):
+    categories = forms.MultipleChoiceField(
+        label="问题类别", choices=WeakCategory.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    leader_name = forms.CharField(label="包联领导", required=False, max_length=50)
+
+
+class RectificationRowForm(StyledForm):
+    """One line of the rectification plan; a line left wholly empty is skipped."""
+
+    problem = forms.CharField(label="问题", required=False)
+    measure = forms.CharField(label="整改措施", required=False)
+    responsible_person = forms.CharField(label="责任人", required=False, max_length=50)
+    deadline = forms.DateField(
+        label="完成时限", required=False, widget=DateInput(), error_messages={"invalid": "请输入有效的日期"}
+    )
+
+    def clean(self):
+        data = super().clean()
+        filled = [name for name in ("problem", "measure", "responsible_person") if data.get(name)]
+        if (filled or data.get("deadline")) and len(filled) < 3:
+            self.add_error(None, "本行须同时填写问题、整改措施、责任人和完成时限")
+        elif filled and not data.get("deadline") and "deadline" not in self.errors:
+            self.add_error("deadline", "请填写完成时限")
+        return data
+
+    def is_blank(self) -> bool:
+        return not any(
+            self.cleaned_data.get(n) for n in ("problem", "measure", "responsible_person", "deadline")
+        )

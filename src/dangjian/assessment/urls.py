@@ -11,4 +11,8 @@ urlpatterns = [
     path("branch/<str:code>/<int:year>/self-check/", views.self_check, name="self-check"),
     path("branch/<str:code>/<int:year>/assess/", views.assess, name="assess"),
     path("distribution/<str:code>/<int:year>/", views.distribution, name="distribution"),
+    path("weak/<str:code>/<int:year>/", views.weak_list, name="weak"),
+    path("weak/<str:code>/<int:year>/identify/", views.weak_identify, name="weak-identify"),
+    path("weak/record/<int:pk>/recheck/", views.weak_recheck, name="weak-recheck"),
+    path("weak/record/<int:pk>/close/", views.weak_close, name="weak-close"),
 ]

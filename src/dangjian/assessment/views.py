@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,14 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.forms import add_service_errors
 from dangjian.core.restrict import path_in_scope
+from dangjian.ledger.choices import ItemStatus
 from dangjian.orgs.choices import BRANCH_KINDS
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import selectors, services
-from .choices import AssessmentStatus, Grade, GradeChange, ScoringMethod
-from .forms import ScoreForm, SelfCheckEntryForm, SignOffForm
-from .models import Assessment, AssessmentEntry
+from .choices import AssessmentStatus, Grade, GradeChange, ScoringMethod, WeakCategory
+from .forms import RectificationRowForm, ScoreForm, SelfCheckEntryForm, SignOffForm, WeakIdentifyForm
+from .models import Assessment, AssessmentEntry, WeakOrganization
 
 
 def _valid_year(year: int) -> int:
@@ -297,4 +299,157 @@ def distribution(request: HttpRequest, code: str, year: int) -> HttpResponse:
             "summary": list(zip(grades, totals, strict=True)),
             "graded": sum(totals),
         },
+    )
+
+
+PLAN_ROWS = 5
+
+
+def _weak_page_context(user: Any, organization: Organization, year: int, category: str) -> dict[str, Any]:
+    records = list(
+        selectors.weak_organizations(user=user, year=year)
+        .filter(organization__path__startswith=organization.path)
+        .annotate(
+            item_count=Count("ledger__items"),
+            open_count=Count("ledger__items", filter=~Q(ledger__items__status=ItemStatus.CLOSED)),
+        )
+    )
+    if category:
+        records = [r for r in records if category in r.categories]
+    labels = dict(WeakCategory.choices)
+    rows = [
+        (
+            record,
+            [labels.get(c, c) for c in record.categories],
+            _is_superior(user, record.organization),
+            path_in_scope(user, "change", record.organization.path),
+        )
+        for record in records
+    ]
+    candidates = selectors.weak_candidates(user=user, year=year).filter(
+        organization__path__startswith=organization.path
+    )
+    return {"rows": rows, "candidates": candidates, "categories": WeakCategory.choices, "category": category}
+
+
+@login_required
+@require_GET
+def weak_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """软弱涣散: the organizations identified under this level, filterable by problem category,
+    and the 四类 results of the year not yet on the list."""
+    user = request.user
+    organization = organization_get(user, code)
+    category = request.GET.get("category", "")
+    if category and category not in WeakCategory.values:
+        category = ""
+    return render(
+        request,
+        "assessment/weak_list.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "year": _valid_year(year),
+            **_weak_page_context(user, organization, year, category),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def weak_identify(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The superior names a weak organization: its problem categories, the leader in charge
+    (包联) and the rectification plan, item by item."""
+    user = request.user
+    organization = organization_get(user, code)
+    if not _is_superior(user, organization):
+        raise PermissionDenied("软弱涣散党组织由上级党组织确定")
+    data = request.POST if request.method == "POST" else None
+    form = WeakIdentifyForm(data, prefix="weak")
+    plan = [RectificationRowForm(data, prefix=f"p{n}") for n in range(1, PLAN_ROWS + 1)]
+    if data is not None and form.is_valid() and all(row.is_valid() for row in plan):
+        items = [
+            services.RectificationSpec(
+                problem=row.cleaned_data["problem"],
+                measure=row.cleaned_data["measure"],
+                responsible_person=row.cleaned_data["responsible_person"],
+                deadline=row.cleaned_data["deadline"],
+            )
+            for row in plan
+            if not row.is_blank()
+        ]
+        try:
+            services.weak_org_identify(
+                actor=user,
+                organization=organization,
+                year=_valid_year(year),
+                categories=form.cleaned_data["categories"],
+                leader_name=form.cleaned_data["leader_name"],
+                items=items,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {"organization": None, "items": None})
+        else:
+            messages.success(request, f"已将“{organization.name}”列为{year}年软弱涣散党组织，整顿台账已建立")
+            parent = Organization.objects.get(path=organization.parent_path)
+            return redirect("assessment:weak", parent.code, year)
+    return render(
+        request,
+        "assessment/weak_identify.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "year": year,
+            "form": form,
+            "plan": plan,
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+def _weak_record(request: HttpRequest, pk: int) -> WeakOrganization:
+    found = (
+        WeakOrganization.objects.restrict(request.user, "view")
+        .select_related("organization")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404("记录不存在或不在授权范围内")
+    return found
+
+
+def _weak_action(request: HttpRequest, pk: int, write: Any, success: str) -> HttpResponse:
+    record = _weak_record(request, pk)
+    try:
+        write(record)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success.format(name=record.organization.name))
+    back = request.POST.get("back", "")
+    if back and Organization.objects.restrict(request.user, "view").filter(code=back).exists():
+        return redirect("assessment:weak", back, record.year)
+    return redirect("assessment:weak", record.organization.code, record.year)
+
+
+@login_required
+@require_POST
+def weak_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+    return _weak_action(
+        request,
+        pk,
+        lambda record: services.weak_org_recheck_request(actor=request.user, record=record),
+        "“{name}”已申请复查，待上级验收销号",
+    )
+
+
+@login_required
+@require_POST
+def weak_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _weak_action(
+        request,
+        pk,
+        lambda record: services.weak_org_close(actor=request.user, record=record),
+        "“{name}”复查合格，已销号",
     )
