@@ -4,11 +4,14 @@ whose Chinese messages are put back on these fields."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 
 from dangjian.core.forms import DateInput, StyledForm
+from dangjian.orgs.choices import Sector
 
-from .choices import CheckResult, Grade, WeakCategory
+from .choices import BasicArea, CheckResult, Grade, ScoringMethod, WeakCategory
 
 
 class SelfCheckEntryForm(StyledForm):
@@ -77,3 +80,35 @@ class RectificationRowForm(StyledForm):
         return not any(
             self.cleaned_data.get(n) for n in ("problem", "measure", "responsible_person", "deadline")
         )
+
+
+class TemplateImportForm(StyledForm):
+    sector = forms.ChoiceField(label="适用单位属性", choices=Sector.choices)
+    year = forms.IntegerField(
+        label="适用年度（起）", min_value=2000, max_value=2100, error_messages={"invalid": "请输入年度"}
+    )
+    name = forms.CharField(label="清单名称", max_length=120, error_messages={"required": "请填写清单名称"})
+    file = forms.FileField(
+        label="清单文件（.xlsx/.xls/.ods/.csv）", error_messages={"required": "请选择文件"}
+    )
+
+
+class TemplateCopyForm(StyledForm):
+    year = forms.IntegerField(
+        label="新年度", min_value=2000, max_value=2100, error_messages={"invalid": "请输入年度"}
+    )
+
+
+class ChecklistItemForm(StyledForm):
+    area = forms.ChoiceField(label="类别", choices=BasicArea.choices)
+    title = forms.CharField(label="事项", max_length=200, error_messages={"required": "请填写事项"})
+    description = forms.CharField(label="标准要求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence_required = forms.CharField(label="佐证材料", required=False, max_length=200)
+    points = forms.DecimalField(
+        label="分值",
+        max_digits=5,
+        decimal_places=1,
+        min_value=Decimal("0.5"),
+        error_messages={"invalid": "分值应为数字", "min_value": "分值须大于0"},
+    )
+    method = forms.ChoiceField(label="评分方式", choices=ScoringMethod.choices)

@@ -159,6 +159,32 @@ def checklist_defaults_install(
 
 
 @transaction.atomic
+def checklist_template_import(
+    *,
+    actor: Any,
+    owner: Organization,
+    sector: str,
+    year: int,
+    name: str,
+    stream: Any,
+    filename: str,
+    bands: tuple[Decimal, Decimal, Decimal] = rules.DEFAULT_BANDS,
+) -> ChecklistTemplate:
+    """A new template version from a spreadsheet (the columns of `checklist_io`): every
+    problem of every row is reported at once and nothing is written unless all rows are good."""
+    from .checklist_io import parse_rows
+
+    require(actor, "manage_orgs", owner)
+    rows, problems = parse_rows(stream, filename)
+    if problems:
+        raise ValidationError({"file": problems})
+    items = [ItemSpec(**row) for row in rows]
+    return checklist_template_create(
+        actor=actor, owner=owner, sector=sector, year=year, name=name, items=items, bands=bands
+    )
+
+
+@transaction.atomic
 def checklist_item_update(*, actor: Any, item: ChecklistItem, **fields: Any) -> ChecklistItem:
     item = ChecklistItem.objects.select_related("template__owner").select_for_update().get(pk=item.pk)
     require(actor, "manage_orgs", item.template.owner)

@@ -15,4 +15,11 @@ urlpatterns = [
     path("weak/<str:code>/<int:year>/identify/", views.weak_identify, name="weak-identify"),
     path("weak/record/<int:pk>/recheck/", views.weak_recheck, name="weak-recheck"),
     path("weak/record/<int:pk>/close/", views.weak_close, name="weak-close"),
+    path("templates/<str:code>/", views.templates, name="templates"),
+    path("templates/<str:code>/install/", views.templates_install, name="templates-install"),
+    path("templates/<str:code>/import/", views.templates_import, name="templates-import"),
+    path("template/<int:pk>/", views.template, name="template"),
+    path("template/<int:pk>/item/<int:number>/", views.template_item, name="template-item"),
+    path("template/<int:pk>/copy/", views.template_copy, name="template-copy"),
+    path("template/<int:pk>/export/", views.template_export, name="template-export"),
 ]

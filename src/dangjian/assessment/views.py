@@ -5,12 +5,14 @@ a 404); every write goes through `assessment.services`, whose Chinese errors lan
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,9 +26,19 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import selectors, services
+from .checklist_io import template_workbook
 from .choices import AssessmentStatus, Grade, GradeChange, ScoringMethod, WeakCategory
-from .forms import RectificationRowForm, ScoreForm, SelfCheckEntryForm, SignOffForm, WeakIdentifyForm
-from .models import Assessment, AssessmentEntry, WeakOrganization
+from .forms import (
+    ChecklistItemForm,
+    RectificationRowForm,
+    ScoreForm,
+    SelfCheckEntryForm,
+    SignOffForm,
+    TemplateCopyForm,
+    TemplateImportForm,
+    WeakIdentifyForm,
+)
+from .models import Assessment, AssessmentEntry, ChecklistTemplate, WeakOrganization
 
 
 def _valid_year(year: int) -> int:
@@ -453,3 +465,192 @@ def weak_close(request: HttpRequest, pk: int) -> HttpResponse:
         lambda record: services.weak_org_close(actor=request.user, record=record),
         "“{name}”复查合格，已销号",
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _disposition(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+def _templates_page(request: HttpRequest, organization: Organization, import_form: Any, status: int = 200):
+    user = request.user
+    rows = (
+        selectors.templates_relevant(user=user)
+        .filter(
+            Q(owner__path__in=selectors.ancestor_paths(organization))
+            | Q(owner__path__startswith=organization.path)
+        )
+        .select_related("owner")
+        .annotate(item_count=Count("items"), points=Sum("items__points"))
+        .order_by("-year", "owner__path", "sector")
+    )
+    can_manage = organization.kind not in BRANCH_KINDS and path_in_scope(
+        user, "manage_orgs", organization.path
+    )
+    return render(
+        request,
+        "assessment/templates.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "templates": rows,
+            "can_manage": can_manage,
+            "import_form": import_form,
+            "year": timezone.localdate().year,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def templates(request: HttpRequest, code: str) -> HttpResponse:
+    """The checklists that apply at this level: set here, above, or below it."""
+    organization = organization_get(request.user, code)
+    return _templates_page(request, organization, TemplateImportForm(prefix="imp"))
+
+
+@login_required
+@require_POST
+def templates_install(request: HttpRequest, code: str) -> HttpResponse:
+    organization = organization_get(request.user, code, "manage_orgs")
+    year = timezone.localdate().year
+    try:
+        created = services.checklist_defaults_install(actor=request.user, owner=organization, year=year)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, f"已安装{len(created)}份默认清单" if created else f"{year}年的默认清单都已存在"
+        )
+    return redirect("assessment:templates", code)
+
+
+@login_required
+@require_POST
+def templates_import(request: HttpRequest, code: str) -> HttpResponse:
+    organization = organization_get(request.user, code, "manage_orgs")
+    form = TemplateImportForm(request.POST, request.FILES, prefix="imp")
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            template = services.checklist_template_import(
+                actor=request.user,
+                owner=organization,
+                sector=form.cleaned_data["sector"],
+                year=form.cleaned_data["year"],
+                name=form.cleaned_data["name"],
+                stream=upload,
+                filename=upload.name,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {"file": "file", "owner": None, "__all__": None})
+        else:
+            messages.success(request, f"已导入“{template.name}”，共{template.items.count()}项")
+            return redirect("assessment:template", template.pk)
+    return _templates_page(request, organization, form, status=400)
+
+
+def _template(request: HttpRequest, pk: int) -> ChecklistTemplate:
+    found = selectors.templates_relevant(user=request.user).select_related("owner").filter(pk=pk).first()
+    if found is None:
+        raise Http404("清单不存在或不在授权范围内")
+    return found
+
+
+def _template_page(request: HttpRequest, template: ChecklistTemplate, bound: dict | None = None):
+    user = request.user
+    bound = bound or {}
+    editable = (
+        path_in_scope(user, "manage_orgs", template.owner.path)
+        and not template.assessments.filter(status=AssessmentStatus.SIGNED).exists()
+    )
+    items = list(template.items.order_by("number"))
+    rows = [
+        (
+            item,
+            bound.get(item.number)
+            or (
+                ChecklistItemForm(
+                    prefix=f"i{item.number}",
+                    initial={f: getattr(item, f) for f in services.ITEM_FIELDS},
+                )
+                if editable
+                else None
+            ),
+        )
+        for item in items
+    ]
+    return render(
+        request,
+        "assessment/template.html",
+        {
+            "template": template,
+            "organization": template.owner,
+            "crumbs": breadcrumb(user, template.owner)
+            if path_in_scope(user, "view", template.owner.path)
+            else [],
+            "rows": rows,
+            "editable": editable,
+            "can_copy": path_in_scope(user, "manage_orgs", template.owner.path),
+            "copy_form": bound.get("copy")
+            or TemplateCopyForm(prefix="copy", initial={"year": template.year + 1}),
+            "total": sum((item.points for item in items), Decimal(0)),
+        },
+        status=400 if bound else 200,
+    )
+
+
+@login_required
+@require_GET
+def template(request: HttpRequest, pk: int) -> HttpResponse:
+    return _template_page(request, _template(request, pk))
+
+
+@login_required
+@require_POST
+def template_item(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    found = _template(request, pk)
+    item = found.items.filter(number=number).first()
+    if item is None:
+        raise Http404("清单中没有该事项")
+    form = ChecklistItemForm(request.POST, prefix=f"i{number}")
+    if form.is_valid():
+        try:
+            services.checklist_item_update(actor=request.user, item=item, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, {"template": None})
+        else:
+            messages.success(request, f"第{number}项已保存")
+            return redirect("assessment:template", pk)
+    return _template_page(request, found, {number: form})
+
+
+@login_required
+@require_POST
+def template_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _template(request, pk)
+    form = TemplateCopyForm(request.POST, prefix="copy")
+    if form.is_valid():
+        try:
+            copy = services.checklist_template_copy(
+                actor=request.user, template=found, year=form.cleaned_data["year"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {"owner": None, "template": None, "__all__": "year"})
+        else:
+            messages.success(request, f"已复制为{copy.year}年版本")
+            return redirect("assessment:template", copy.pk)
+    return _template_page(request, found, {"copy": form})
+
+
+@login_required
+@require_GET
+def template_export(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _template(request, pk)
+    response = HttpResponse(template_workbook(found, request.user), content_type=XLSX)
+    response["Content-Disposition"] = _disposition(f"{found.name}-{found.year}.xlsx")
+    return response
