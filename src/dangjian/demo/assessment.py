@@ -102,8 +102,8 @@ class AssessmentYear:
     def __init__(self, plan: CountyPlan, rng: Rng, as_of: dt.date) -> None:
         self.plan, self.rng, self.as_of = plan, rng, as_of
         self.year = as_of.year
-        self.county = plan.county
-        assert self.county is not None
+        assert plan.county is not None
+        self.county: Organization = plan.county
         self.branches = [o for o in plan.organizations if o.kind in BRANCH_KINDS and o.is_active]
         self.secretary = {
             role.organization.pk: role.member.name
