@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core.forms import add_service_errors
 from dangjian.core.restrict import path_in_scope
 from dangjian.ledger.choices import ItemStatus
+from dangjian.ledger.exports import table_workbook, xlsx_response
+from dangjian.ledger.rules import share_percent as rules_share
 from dangjian.orgs.choices import BRANCH_KINDS
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
@@ -654,3 +656,124 @@ def template_export(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(template_workbook(found, request.user), content_type=XLSX)
     response["Content-Disposition"] = _disposition(f"{found.name}-{found.year}.xlsx")
     return response
+
+
+RESULT_HEADER = [
+    "党组织",
+    "代码",
+    "单位属性",
+    "状态",
+    "自查日期",
+    "得分",
+    "总分",
+    "得分率（%）",
+    "类别",
+    "上年类别",
+    "晋位升级",
+    "定级说明",
+    "确认日期",
+]
+
+
+def _result_rows(rows: Any) -> list[list[Any]]:
+    return [
+        [
+            a.organization.name,
+            a.organization.code,
+            a.organization.get_sector_display(),
+            a.get_status_display(),
+            a.self_checked_on,
+            a.total_score,
+            a.max_score,
+            a.percent,
+            a.get_grade_display() if a.grade else "",
+            a.get_previous_grade_display() if a.previous_grade else "",
+            a.get_grade_change_display() if a.grade_change else "",
+            a.grade_reason,
+            a.signed_on,
+        ]
+        for a in rows
+    ]
+
+
+@login_required
+@require_GET
+def results_export(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Every branch's result of the year under this level, one row each."""
+    user = request.user
+    organization = organization_get(user, code)
+    if not path_in_scope(user, "export", organization.path):
+        raise PermissionDenied("您没有导出数据的权限")
+    rows = selectors.assessments_of_year(user=user, year=_valid_year(year), organization=organization)
+    title = f"{organization.name} {year}年规范化建设考评结果"
+    content = table_workbook(
+        actor=user,
+        title=title,
+        header=RESULT_HEADER,
+        rows=_result_rows(rows),
+        widths=[28, 12, 10, 14, 12, 8, 8, 10, 8, 8, 8, 24, 12],
+    )
+    return xlsx_response(content, f"{title}.xlsx")
+
+
+@login_required
+@require_GET
+def year_report(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The year-end assessment of a township (or any committee) as a printable report: the class
+    distribution and its change, every branch's result, the targets at this level, the weak
+    organizations and the rectification ledgers' close-out. A constant number of queries."""
+    from dangjian.ledger import selectors as ledger_selectors
+    from dangjian.ledger.models import LedgerItem
+
+    user = request.user
+    organization = organization_get(user, code)
+    if organization.kind in BRANCH_KINDS:
+        return redirect("assessment:branch", code, year)
+    year = _valid_year(year)
+    results = list(selectors.assessments_of_year(user=user, year=year, organization=organization))
+    signed = [a for a in results if a.status == AssessmentStatus.SIGNED]
+    grades = [(grade, sum(1 for a in signed if a.grade == grade.value)) for grade in Grade]
+    changes = [(change, sum(1 for a in signed if a.grade_change == change.value)) for change in GradeChange]
+    branches = (
+        Organization.objects.restrict(user, "view")
+        .filter(path__startswith=organization.path, kind__in=BRANCH_KINDS, status="active")
+        .count()
+    )
+    targets = list(ledger_selectors.targets_at_level(user=user, level=organization, year=year))
+    progress = ledger_selectors.targets_progress_at_level(
+        user=user, targets=targets, level=organization, year=year, laggards_shown=10
+    )
+    today = timezone.localdate()
+    ledger_figures = (
+        LedgerItem.objects.restrict(user, "view")
+        .filter(ledger__organization__path__startswith=organization.path, ledger__year=year)
+        .aggregate(
+            total=Count("id"),
+            closed=Count("id", filter=Q(status=ItemStatus.CLOSED)),
+            overdue=Count("id", filter=~Q(status=ItemStatus.CLOSED) & Q(deadline__lt=today)),
+        )
+    )
+    weak = list(
+        selectors.weak_organizations(user=user, year=year).filter(
+            organization__path__startswith=organization.path
+        )
+    )
+    labels = dict(WeakCategory.choices)
+    return render(
+        request,
+        "assessment/year_report.html",
+        {
+            "organization": organization,
+            "year": year,
+            "today": today,
+            "results": results,
+            "signed": len(signed),
+            "branches": branches,
+            "grades": grades,
+            "changes": changes,
+            "one_two_share": rules_share(sum(n for g, n in grades if g.value <= 2), len(signed)),
+            "progress": progress,
+            "ledger": ledger_figures,
+            "weak": [(w, "；".join(labels.get(c, c) for c in w.categories)) for w in weak],
+        },
+    )

@@ -18,4 +18,7 @@ urlpatterns = [
     path("dispatch/recipient/<int:pk>/respond/", views.respond, name="respond"),
     path("targets/<str:code>/<int:year>/", views.targets, name="targets"),
     path("targets/<str:code>/<int:year>/new/", views.target_new, name="target-new"),
+    path("org/<str:code>/export/", views.ledgers_export, name="list-export"),
+    path("dispatch/<int:pk>/export/", views.sheet_export, name="sheet-export"),
+    path("targets/<str:code>/<int:year>/export/", views.targets_export, name="targets-export"),
 ]

@@ -26,6 +26,7 @@ from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import rules, selectors, services
 from .choices import ItemStatus, RecipientStatus
+from .exports import table_workbook, xlsx_response
 from .forms import (
     CloseRequestForm,
     DispatchSheetForm,
@@ -90,6 +91,7 @@ def ledgers(request: HttpRequest, code: str) -> HttpResponse:
             "ledgers": rows,
             "overdue": overdue[:50],
             "today": today,
+            "can_export": path_in_scope(user, "export", organization.path),
         },
     )
 
@@ -515,3 +517,142 @@ def target_new(request: HttpRequest, code: str, year: int) -> HttpResponse:
         {"organization": organization, "crumbs": breadcrumb(user, organization), "year": year, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+def _export_org(request: HttpRequest, code: str) -> Any:
+    organization = organization_get(request.user, code)
+    if not path_in_scope(request.user, "export", organization.path):
+        raise PermissionDenied("您没有导出数据的权限")
+    return organization
+
+
+ITEM_HEADER = [
+    "党组织",
+    "台账",
+    "序号",
+    "来源",
+    "问题",
+    "整改措施",
+    "责任人",
+    "完成时限",
+    "状态",
+    "逾期",
+    "销号日期",
+]
+ITEM_WIDTHS = [24, 28, 6, 12, 36, 36, 10, 12, 10, 6, 12]
+
+
+def _item_rows(items: Any, today: dt.date) -> list[list[Any]]:
+    return [
+        [
+            item.ledger.organization.name,
+            item.ledger.title,
+            item.number,
+            item.get_source_display(),
+            item.problem,
+            item.measure,
+            item.responsible_person,
+            item.deadline,
+            item.get_status_display(),
+            item.status != ItemStatus.CLOSED and rules.is_overdue(deadline=item.deadline, today=today),
+            item.closed_on,
+        ]
+        for item in items
+    ]
+
+
+@login_required
+@require_GET
+def ledgers_export(request: HttpRequest, code: str) -> HttpResponse:
+    """Every ledger item of the subtree (the ledger pages as one table); `?overdue=1` is the
+    通报 of overdue items only."""
+    organization = _export_org(request, code)
+    today = timezone.localdate()
+    if request.GET.get("overdue") == "1":
+        items = selectors.overdue_items(user=request.user, today=today, organization=organization)
+        title = f"{organization.name} 逾期未销号整改事项通报（截至{today:%Y-%m-%d}）"
+    else:
+        items = (
+            LedgerItem.objects.restrict(request.user, "view")
+            .filter(ledger__organization__path__startswith=organization.path)
+            .select_related("ledger__organization")
+            .order_by("-ledger__year", "ledger__organization__path", "ledger_id", "number")
+        )
+        title = f"{organization.name} 整改台账（截至{today:%Y-%m-%d}）"
+    content = table_workbook(
+        actor=request.user, title=title, header=ITEM_HEADER, rows=_item_rows(items, today), widths=ITEM_WIDTHS
+    )
+    return xlsx_response(content, f"{title}.xlsx")
+
+
+@login_required
+@require_GET
+def sheet_export(request: HttpRequest, pk: int) -> HttpResponse:
+    found = (
+        DispatchSheet.objects.restrict(request.user, "view").select_related("issuer").filter(pk=pk).first()
+    )
+    if found is None:
+        raise Http404("交办单不存在或不在授权范围内")
+    _export_org(request, found.issuer.code)
+    today = timezone.localdate()
+    recipients = (
+        DispatchRecipient.objects.restrict(request.user, "view")
+        .filter(sheet=found)
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+    rows = [
+        [
+            r.organization.name,
+            r.deadline,
+            r.responsible_person,
+            r.get_status_display(),
+            r.response,
+            r.completed_on,
+            rules.is_overdue(deadline=r.deadline, today=today, done_on=r.completed_on),
+        ]
+        for r in recipients
+    ]
+    title = f"{found.issuer.name} 交办单：{found.title}（{found.issued_on:%Y-%m-%d}）"
+    content = table_workbook(
+        actor=request.user,
+        title=title,
+        header=["承办单位", "办理时限", "责任人", "办理状态", "办理情况", "办结日期", "逾期"],
+        rows=rows,
+        widths=[28, 12, 10, 10, 40, 12, 6],
+    )
+    return xlsx_response(content, f"交办单-{found.pk}.xlsx")
+
+
+@login_required
+@require_GET
+def targets_export(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    organization = _export_org(request, code)
+    found = list(selectors.targets_at_level(user=request.user, level=organization, year=year))
+    progress = selectors.targets_progress_at_level(
+        user=request.user, targets=found, level=organization, year=year, laggards_shown=LAGGARDS_SHOWN
+    )
+    rows = []
+    for item in progress:
+        target = item.target
+        for row in [item.total, *item.children]:
+            rows.append(
+                [
+                    target.name,
+                    f"{target.get_comparison_display()}{target.threshold}",
+                    row.organization.name,
+                    row.numerator,
+                    row.denominator,
+                    row.value,
+                    row.met,
+                ]
+            )
+    title = f"{organization.name} {year}年目标完成情况"
+    content = table_workbook(
+        actor=request.user,
+        title=title,
+        header=["目标", "要求", "单位", "计数", "基数", "数值", "达标"],
+        rows=rows,
+        widths=[32, 12, 28, 8, 8, 8, 6],
+    )
+    return xlsx_response(content, f"{title}.xlsx")
