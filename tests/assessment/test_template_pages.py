@@ -2,6 +2,7 @@
 item, copies a year, exports to .xlsx and imports it back; bad rows are named in Chinese and
 nothing is written; nobody below or beside edits the county's list."""
 
+import html
 import io
 
 import pytest
@@ -165,3 +166,82 @@ def test_template_workbook_has_watermark_and_every_item(world):
     content = template_workbook(ChecklistTemplate.objects.get(), world.users["county_admin"])
     rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
     assert len([r for r in rows[3:] if r[2]]) == 15
+
+
+def test_a_county_sets_its_own_grade_lines_and_they_grade(world):
+    import datetime as dt
+    from decimal import Decimal as D
+
+    svc.checklist_defaults_install(actor=None, owner=world.county, year=2026, sectors=[Sector.RURAL])
+    rural = ChecklistTemplate.objects.get()
+    client = login(world, "county_admin")
+    url = reverse("assessment:template-settings", args=[rural.pk])
+    bad = client.post(
+        url,
+        {
+            "set-name": "农村清单",
+            "set-grade_one_min": "80",
+            "set-grade_two_min": "85",
+            "set-grade_three_min": "60",
+        },
+    )
+    assert bad.status_code == 400 and "100 ≥ 一类线 > 二类线 > 三类线 > 0" in html.unescape(
+        bad.content.decode()
+    )
+    assert (
+        login(world, "township_a_admin")
+        .post(
+            url,
+            {
+                "set-name": "x",
+                "set-grade_one_min": "95",
+                "set-grade_two_min": "80",
+                "set-grade_three_min": "60",
+            },
+        )
+        .status_code
+        == 403
+    )
+    ok = client.post(
+        url,
+        {
+            "set-name": "农村清单",
+            "set-grade_one_min": "95",
+            "set-grade_two_min": "85",
+            "set-grade_three_min": "70",
+        },
+    )
+    assert ok.status_code == 302
+    rural.refresh_from_db()
+    assert rural.bands == (D(95), D(85), D(70))
+    # A branch scoring 90% is 二类 under the county's own lines (一类 under the defaults).
+    today = dt.date(2026, 12, 1)
+    assessment = svc.assessment_start(actor=None, organization=world.branch_a1, year=2026)
+    for entry in assessment.entries.select_related("item"):
+        svc.self_check_record(
+            actor=None, assessment=assessment, number=entry.item.number, result="met", evidence="见档案"
+        )
+    svc.self_check_submit(actor=None, assessment=assessment, today=today)
+    manual = list(
+        assessment.entries.select_related("item").filter(item__method="manual").order_by("item__number")
+    )
+    for index, entry in enumerate(manual):
+        score = entry.item.points if index >= 2 else D(0)
+        svc.assessment_score(actor=None, assessment=assessment, number=entry.item.number, score=score)
+    signed = svc.assessment_sign_off(
+        actor=world.users["township_a_admin"], assessment=assessment, today=today, grade=None
+    )
+    # Two manual items scored 0 of 5: at most 90%, 一类 under the defaults only at 90.
+    assert D(80) <= signed.percent <= D(90)
+    assert signed.grade == (2 if signed.percent >= 85 else 3)
+    # Once a result is confirmed, the lines of that version are history.
+    locked = client.post(
+        url,
+        {
+            "set-name": "农村清单",
+            "set-grade_one_min": "90",
+            "set-grade_two_min": "75",
+            "set-grade_three_min": "60",
+        },
+    )
+    assert locked.status_code == 400 and "已有确认的考评结果，不能修改" in locked.content.decode()

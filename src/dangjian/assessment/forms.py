@@ -112,3 +112,19 @@ class ChecklistItemForm(StyledForm):
         error_messages={"invalid": "分值应为数字", "min_value": "分值须大于0"},
     )
     method = forms.ChoiceField(label="评分方式", choices=ScoringMethod.choices)
+
+
+def _band(label: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        max_digits=5,
+        decimal_places=2,
+        error_messages={"invalid": f"{label}应为数字", "required": f"请填写{label}"},
+    )
+
+
+class TemplateSettingsForm(StyledForm):
+    name = forms.CharField(label="清单名称", max_length=120, error_messages={"required": "请填写清单名称"})
+    grade_one_min = _band("一类线（得分率%）")
+    grade_two_min = _band("二类线（得分率%）")
+    grade_three_min = _band("三类线（得分率%）")

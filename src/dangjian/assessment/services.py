@@ -185,6 +185,35 @@ def checklist_template_import(
 
 
 @transaction.atomic
+def checklist_template_update(
+    *, actor: Any, template: ChecklistTemplate, name: str, bands: tuple[Decimal, Decimal, Decimal]
+) -> ChecklistTemplate:
+    """The county's own name and grade lines (一类/二类/三类, in percent of the total points);
+    the product's 90/75/60 are only the defaults."""
+    template = ChecklistTemplate.objects.select_for_update().select_related("owner").get(pk=template.pk)
+    require(actor, "manage_orgs", template.owner)
+    _template_editable(template)
+    error = rules.bands_error(bands)
+    if error:
+        _fail("bands", error)
+    fields = ("name", "grade_one_min", "grade_two_min", "grade_three_min")
+    before = snapshot(template, fields)
+    template.name = name.strip()
+    template.grade_one_min, template.grade_two_min, template.grade_three_min = bands
+    template.full_clean()
+    template.save()
+    audit_record(
+        actor=actor,
+        action="checklist.update",
+        obj=template,
+        organization=template.owner,
+        before=before,
+        after=snapshot(template, fields),
+    )
+    return template
+
+
+@transaction.atomic
 def checklist_item_update(*, actor: Any, item: ChecklistItem, **fields: Any) -> ChecklistItem:
     item = ChecklistItem.objects.select_related("template__owner").select_for_update().get(pk=item.pk)
     require(actor, "manage_orgs", item.template.owner)

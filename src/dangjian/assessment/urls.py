@@ -23,5 +23,6 @@ urlpatterns = [
     path("template/<int:pk>/", views.template, name="template"),
     path("template/<int:pk>/item/<int:number>/", views.template_item, name="template-item"),
     path("template/<int:pk>/copy/", views.template_copy, name="template-copy"),
+    path("template/<int:pk>/settings/", views.template_settings, name="template-settings"),
     path("template/<int:pk>/export/", views.template_export, name="template-export"),
 ]

@@ -38,6 +38,7 @@ from .forms import (
     SignOffForm,
     TemplateCopyForm,
     TemplateImportForm,
+    TemplateSettingsForm,
     WeakIdentifyForm,
 )
 from .models import Assessment, AssessmentEntry, ChecklistTemplate, WeakOrganization
@@ -600,6 +601,20 @@ def _template_page(request: HttpRequest, template: ChecklistTemplate, bound: dic
             "can_copy": path_in_scope(user, "manage_orgs", template.owner.path),
             "copy_form": bound.get("copy")
             or TemplateCopyForm(prefix="copy", initial={"year": template.year + 1}),
+            "settings_form": (
+                bound.get("settings")
+                or TemplateSettingsForm(
+                    prefix="set",
+                    initial={
+                        "name": template.name,
+                        "grade_one_min": template.grade_one_min,
+                        "grade_two_min": template.grade_two_min,
+                        "grade_three_min": template.grade_three_min,
+                    },
+                )
+            )
+            if editable or "settings" in bound
+            else None,
             "total": sum((item.points for item in items), Decimal(0)),
         },
         status=400 if bound else 200,
@@ -777,3 +792,25 @@ def year_report(request: HttpRequest, code: str, year: int) -> HttpResponse:
             "weak": [(w, "；".join(labels.get(c, c) for c in w.categories)) for w in weak],
         },
     )
+
+
+@login_required
+@require_POST
+def template_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _template(request, pk)
+    form = TemplateSettingsForm(request.POST, prefix="set")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.checklist_template_update(
+                actor=request.user,
+                template=found,
+                name=data["name"],
+                bands=(data["grade_one_min"], data["grade_two_min"], data["grade_three_min"]),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, {"bands": None, "template": None})
+        else:
+            messages.success(request, "清单名称和分类档次已保存")
+            return redirect("assessment:template", pk)
+    return _template_page(request, found, {"settings": form})
