@@ -169,3 +169,35 @@ def test_year_report_prints_the_township_and_keeps_its_queries(world):
     )
     assert "乙镇" not in text
     assert login(world, "township_b_admin").get(url).status_code == 404
+
+
+def test_distribution_and_weak_list_exports(world):
+    signed(world, world.branch_a1, 1, 95)
+    signed(world, world.branch_a2, 4, 41)
+    signed(world, world.branch_b1, 4, 40)
+    asvc.weak_org_identify(
+        actor=None,
+        organization=world.branch_a2,
+        year=YEAR,
+        categories=["life", "leader"],
+        leader_name="王镇长",
+        items=[asvc.RectificationSpec("三会一课不经常", "按月开展", "李", LATER)],
+    )
+    county = login(world, "county_admin")
+    rows = rows_of(county.get(reverse("assessment:distribution-export", args=["C1", YEAR])))
+    assert rows[2][:5] == ["下级组织", "一类", "二类", "三类", "四类"]
+    assert [row[:5] for row in rows[3:]] == [
+        ["甲镇党委", 1.0, 0.0, 0.0, 1.0],
+        ["乙镇党委", 0.0, 0.0, 0.0, 1.0],
+    ]
+    weak = rows_of(login(world, "township_a_admin").get(reverse("assessment:weak-export", args=["TA", YEAR])))
+    # Categories in the order they were chosen.
+    assert weak[3][:3] == ["甲镇西村党支部", "组织生活不经常、制度落实差；书记长期缺职或不胜任", "王镇长"]
+    assert (
+        login(world, "township_b_admin").get(reverse("assessment:weak-export", args=["TA", YEAR])).status_code
+        == 404
+    )
+    assert (
+        login(world, "auditor").get(reverse("assessment:distribution-export", args=["C1", YEAR])).status_code
+        == 404
+    )

@@ -814,3 +814,65 @@ def template_settings(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "清单名称和分类档次已保存")
             return redirect("assessment:template", pk)
     return _template_page(request, found, {"settings": form})
+
+
+def _export_scope(request: HttpRequest, code: str) -> Organization:
+    organization = organization_get(request.user, code)
+    if not path_in_scope(request.user, "export", organization.path):
+        raise PermissionDenied("您没有导出数据的权限")
+    return organization
+
+
+@login_required
+@require_GET
+def distribution_export(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """The class distribution per child, as on the page."""
+    user = request.user
+    organization = _export_scope(request, code)
+    rows = selectors.grade_distribution(user=user, organization=organization, year=_valid_year(year))
+    title = f"{organization.name} {year}年分类定级分布"
+    content = table_workbook(
+        actor=user,
+        title=title,
+        header=["下级组织", *[g.label for g in Grade], *[c.label for c in GradeChange], "已定级"],
+        rows=[
+            [
+                row.organization.name,
+                *[row.by_grade.get(g.value, 0) for g in Grade],
+                *[row.changes.get(c.value, 0) for c in GradeChange],
+                row.graded,
+            ]
+            for row in rows
+        ],
+        widths=[28, 8, 8, 8, 8, 8, 8, 8, 8, 8],
+    )
+    return xlsx_response(content, f"{title}.xlsx")
+
+
+@login_required
+@require_GET
+def weak_export(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    user = request.user
+    organization = _export_scope(request, code)
+    context = _weak_page_context(user, organization, _valid_year(year), "")
+    title = f"{organization.name} {year}年软弱涣散党组织整顿台账"
+    content = table_workbook(
+        actor=user,
+        title=title,
+        header=["党组织", "问题类别", "包联领导", "确定日期", "整改事项", "未销号", "状态", "销号日期"],
+        rows=[
+            [
+                record.organization.name,
+                "；".join(labels),
+                record.leader_name,
+                record.identified_on,
+                record.item_count,
+                record.open_count,
+                record.get_status_display(),
+                record.closed_on,
+            ]
+            for record, labels, _superior, _change in context["rows"]
+        ],
+        widths=[28, 40, 12, 12, 8, 8, 12, 12],
+    )
+    return xlsx_response(content, f"{title}.xlsx")
