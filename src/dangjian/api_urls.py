@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from dangjian.assessment.api import AssessmentViewSet, ChecklistTemplateViewSet
+from dangjian.assessment.api import AssessmentViewSet, ChecklistTemplateViewSet, WeakOrganizationViewSet
 from dangjian.dues.api import ArrearsViewSet, DuesMonthViewSet
 from dangjian.ledger.api import DispatchRecipientViewSet, LedgerItemViewSet, TargetViewSet
 from dangjian.members.api import MemberViewSet
@@ -20,6 +20,7 @@ router.register("dues/months", DuesMonthViewSet, basename="api-dues-month")
 router.register("dues/arrears", ArrearsViewSet, basename="api-dues-arrears")
 router.register("assessment/templates", ChecklistTemplateViewSet, basename="api-assessment-template")
 router.register("assessment/assessments", AssessmentViewSet, basename="api-assessment")
+router.register("assessment/weak", WeakOrganizationViewSet, basename="api-assessment-weak")
 router.register("ledger/items", LedgerItemViewSet, basename="api-ledger-item")
 router.register("ledger/dispatch", DispatchRecipientViewSet, basename="api-ledger-dispatch")
 router.register("ledger/targets", TargetViewSet, basename="api-ledger-target")

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from dangjian.api_urls import router
 from dangjian.assessment import services as asvc
-from dangjian.assessment.models import Assessment, AssessmentEntry
+from dangjian.assessment.models import Assessment, AssessmentEntry, WeakOrganization
 from dangjian.core.models import AuditEvent
 from dangjian.ledger import services as lsvc
 from dangjian.ledger.choices import ItemStatus, TargetMetric
@@ -69,10 +69,22 @@ def year_of(world, branch, ledger_item=True):
         comparison="at_least",
         threshold=D(100),
     )
+    asvc.weak_org_identify(
+        actor=None,
+        organization=branch,
+        year=YEAR,
+        categories=["life"],
+        leader_name="王镇长",
+        items=[asvc.RectificationSpec("组织生活不经常", "按月开展", "张", LATER)],
+    )
     return assessment, item, sheet.recipients.get()
 
 
-def routes(assessment, item, recipient, org):
+def weak_of(branch):
+    return WeakOrganization.objects.get(organization=branch).pk
+
+
+def routes(assessment, item, recipient, org, weak=1):
     a, i, r = assessment.pk, item.pk, recipient.pk
     return [
         ("api-assessment-template-list", "get", "/api/assessment/templates/", None),
@@ -98,6 +110,10 @@ def routes(assessment, item, recipient, org):
             {"number": 2, "score": "5"},
         ),
         ("api-assessment-sign-off", "post", f"/api/assessment/assessments/{a}/sign-off/", {}),
+        ("api-assessment-weak-list", "get", f"/api/assessment/weak/?org={org}", None),
+        ("api-assessment-weak-detail", "get", f"/api/assessment/weak/{weak}/", None),
+        ("api-assessment-weak-recheck", "post", f"/api/assessment/weak/{weak}/recheck/", {}),
+        ("api-assessment-weak-close", "post", f"/api/assessment/weak/{weak}/close/", {}),
         ("api-ledger-item-list", "get", f"/api/ledger/items/?org={org}", None),
         ("api-ledger-item-detail", "get", f"/api/ledger/items/{i}/", None),
         (
@@ -134,7 +150,15 @@ def test_matrix_covers_every_route():
 def state():
     return [
         list(model.objects.order_by("pk").values())
-        for model in (Assessment, AssessmentEntry, LedgerItem, ProgressNote, DispatchRecipient, Target)
+        for model in (
+            Assessment,
+            AssessmentEntry,
+            LedgerItem,
+            ProgressNote,
+            DispatchRecipient,
+            Target,
+            WeakOrganization,
+        )
     ] + [AuditEvent.objects.count()]
 
 
@@ -154,7 +178,7 @@ def test_nothing_outside_the_reach_is_seen_or_changed(world, username, branch, s
     assessment, item, recipient = year_of(world, target)
     client = client_for(world, username)
     before = state()
-    for name, method, url, body in routes(assessment, item, recipient, target.code):
+    for name, method, url, body in routes(assessment, item, recipient, target.code, weak_of(target)):
         response = send(client, method, url, body)
         text = json.dumps(response.json(), ensure_ascii=False)
         if name.endswith("template-list") or name.endswith("template-detail"):
@@ -180,13 +204,15 @@ def test_unfiltered_lists_hold_only_the_own_reach(world, username):
         "/api/ledger/items/",
         "/api/ledger/items/?overdue=0",
         "/api/ledger/dispatch/",
+        "/api/assessment/weak/",
     ):
         text = client.get(url).content.decode()
         assert "乙镇" not in text and "TB01" not in text, url
         if username == "secretary_a1":
             assert "西村" not in text, url
     county = client_for(world, "county_admin")
-    assert county.get("/api/ledger/items/").json()["count"] == 2
+    # Each branch: its own ledger item and the one of its weak-organization plan.
+    assert county.get("/api/ledger/items/").json()["count"] == 4
     assert county.get("/api/ledger/dispatch/").json()["count"] == 2
 
 
@@ -195,7 +221,7 @@ def test_readers_and_users_without_reach_never_write(world, username):
     assessment, item, recipient = year_of(world, world.branch_a1)
     client = client_for(world, username)
     before = state()
-    for _name, method, url, body in routes(assessment, item, recipient, "TA01"):
+    for _name, method, url, body in routes(assessment, item, recipient, "TA01", weak_of(world.branch_a1)):
         if method == "post":
             assert send(client, method, url, body).status_code == READ_ONLY, url
     assert state() == before
@@ -203,7 +229,7 @@ def test_readers_and_users_without_reach_never_write(world, username):
 
 def test_anonymous_gets_nothing(world):
     assessment, item, recipient = year_of(world, world.branch_a1)
-    for _name, method, url, body in routes(assessment, item, recipient, "TA01"):
+    for _name, method, url, body in routes(assessment, item, recipient, "TA01", weak_of(world.branch_a1)):
         assert send(APIClient(), method, url, body).status_code == 401, url
 
 
@@ -272,3 +298,23 @@ def test_overdue_notice_and_targets_at_a_level(world):
     assert targets[0]["total"]["denominator"] == 2 and targets[0]["total"]["met"] is False
     assert {row["org"] for row in targets[0]["laggards"]} == {"TA01", "TA02"}
     assert client.get("/api/ledger/targets/").status_code == 400
+
+
+def test_weak_organization_recheck_and_close_through_the_api(world):
+    year_of(world, world.branch_a1)
+    record = WeakOrganization.objects.get()
+    url = f"/api/assessment/weak/{record.pk}"
+    branch = client_for(world, "secretary_a1")
+    refused = branch.post(f"{url}/recheck/", {}, format="json")
+    assert refused.status_code == 400 and "1项未销号" in refused.json()["ledger"][0]
+    item = record.ledger.items.get()
+    lsvc.ledger_item_close_request(actor=world.users["secretary_a1"], item=item, evidence="记录")
+    lsvc.ledger_item_close_approve(actor=world.users["township_a_admin"], item=item)
+    assert branch.post(f"{url}/close/", {}, format="json").status_code == 403
+    assert branch.post(f"{url}/recheck/", {}, format="json").json()["status"] == "recheck"
+    closed = client_for(world, "township_a_admin").post(f"{url}/close/", {}, format="json").json()
+    assert closed["status"] == "closed" and closed["closed_on"] == TODAY.isoformat()
+    listed = client_for(world, "township_a_admin").get(f"/api/assessment/weak/?org=TA&year={YEAR}").json()
+    assert [row["org"] for row in listed["results"]] == ["TA01"] and listed["results"][0]["categories"] == [
+        "life"
+    ]

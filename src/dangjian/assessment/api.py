@@ -20,7 +20,7 @@ from dangjian.core.api import Pagination, ScopedWritePermission, service_errors
 from dangjian.ledger.api import ORG_PARAM, YEAR_PARAM, visible_org, year_param
 
 from . import selectors, services
-from .models import Assessment, AssessmentEntry, ChecklistItem
+from .models import Assessment, AssessmentEntry, ChecklistItem, WeakOrganization
 from .serializers import (
     AssessmentDetailSerializer,
     AssessmentSerializer,
@@ -28,6 +28,7 @@ from .serializers import (
     ScoreInputSerializer,
     SelfCheckInputSerializer,
     SignOffInputSerializer,
+    WeakOrganizationSerializer,
 )
 
 
@@ -160,3 +161,55 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         with service_errors({}):
             services.assessment_sign_off(actor=request.user, assessment=assessment, **data.validated_data)
         return self._detail(pk)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="软弱涣散党组织", parameters=[ORG_PARAM, YEAR_PARAM]),
+    retrieve=extend_schema(summary="软弱涣散党组织详情"),
+)
+class WeakOrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = WeakOrganizationSerializer
+    pagination_class = Pagination
+    permission_classes = [IsAuthenticated, ScopedWritePermission]
+    write_scopes = {"recheck": "change", "close": "change"}
+
+    def get_queryset(self) -> Any:
+        return (
+            WeakOrganization.objects.restrict(self.request.user, "view")
+            .select_related("organization")
+            .order_by("-year", "organization__path", "id")
+        )
+
+    def get_object(self) -> WeakOrganization:
+        pk = self.kwargs.get("pk", "")
+        found = self.get_queryset().filter(pk=int(pk)).first() if str(pk).isdigit() else None
+        if found is None:
+            raise NotFound("未找到该记录，或不在您的授权范围内")
+        return found
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.get_queryset()
+        organization = visible_org(request)
+        if organization is not None:
+            queryset = queryset.filter(organization__path__startswith=organization.path)
+        year = year_param(request)
+        if year is not None:
+            queryset = queryset.filter(year=year)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(summary="整改完成，申请复查", request=None, responses=WeakOrganizationSerializer)
+    @action(detail=True, methods=["post"])
+    def recheck(self, request: Request, pk: str) -> Response:
+        record = self.get_object()
+        with service_errors({}):
+            services.weak_org_recheck_request(actor=request.user, record=record)
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(summary="上级复查合格，销号", request=None, responses=WeakOrganizationSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        record = self.get_object()
+        with service_errors({}):
+            services.weak_org_close(actor=request.user, record=record)
+        return Response(self.get_serializer(self.get_object()).data)

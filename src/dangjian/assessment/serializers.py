@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from .choices import CheckResult, Grade
-from .models import Assessment, AssessmentEntry, ChecklistItem, ChecklistTemplate
+from .models import Assessment, AssessmentEntry, ChecklistItem, ChecklistTemplate, WeakOrganization
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
@@ -141,3 +141,28 @@ class ScoreInputSerializer(serializers.Serializer):
 class SignOffInputSerializer(serializers.Serializer):
     grade = serializers.ChoiceField(choices=Grade.choices, required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WeakOrganizationSerializer(serializers.ModelSerializer):
+    org = serializers.CharField(source="organization.code", read_only=True)
+    org_name = serializers.CharField(source="organization.name", read_only=True)
+    categories = serializers.ListField(child=serializers.CharField(), read_only=True)
+    status = serializers.CharField(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = WeakOrganization
+        fields = [
+            "id",
+            "org",
+            "org_name",
+            "year",
+            "categories",
+            "leader_name",
+            "status",
+            "status_display",
+            "ledger",
+            "identified_on",
+            "closed_on",
+        ]
+        read_only_fields = fields
