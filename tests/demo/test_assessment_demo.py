@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q, Sum
 from dangjian.assessment import rules
 from dangjian.assessment.choices import AssessmentStatus, CheckResult, GradeChange
 from dangjian.assessment.models import Assessment, AssessmentEntry, ChecklistTemplate, WeakOrganization
+from dangjian.core.testing.world import make_user
 from dangjian.ledger.choices import ItemStatus, RecipientStatus
 from dangjian.ledger.models import DispatchRecipient, DispatchSheet, LedgerItem, Target
 from dangjian.ledger.selectors import targets_at_level, targets_progress_at_level
@@ -97,14 +98,7 @@ def test_dispatch_sheets_and_targets_have_figures(county_demo):
     statuses = Counter(DispatchRecipient.objects.values_list("status", flat=True))
     assert all(statuses[s] for s in RecipientStatus.values)
     county = county_demo.county
-    from django.contrib.auth.models import AnonymousUser
-
-    class Root(AnonymousUser):
-        is_authenticated = True
-        is_active = True
-        is_superuser = True
-
-    user = Root()
+    user = make_user("demo_superuser", is_superuser=True)
     targets = list(targets_at_level(user=user, level=county, year=county_demo.as_of.year))
     assert len(targets) == Target.objects.count() == 4
     progress = targets_progress_at_level(

@@ -23,7 +23,7 @@ from dangjian.core.restrict import path_in_scope
 from dangjian.ledger.choices import ItemStatus
 from dangjian.ledger.exports import table_workbook, xlsx_response
 from dangjian.ledger.rules import share_percent as rules_share
-from dangjian.orgs.choices import BRANCH_KINDS
+from dangjian.orgs.choices import BRANCH_KINDS, OrgStatus
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
@@ -751,7 +751,7 @@ def year_report(request: HttpRequest, code: str, year: int) -> HttpResponse:
     changes = [(change, sum(1 for a in signed if a.grade_change == change.value)) for change in GradeChange]
     branches = (
         Organization.objects.restrict(user, "view")
-        .filter(path__startswith=organization.path, kind__in=BRANCH_KINDS, status="active")
+        .filter(path__startswith=organization.path, kind__in=BRANCH_KINDS, status=OrgStatus.ACTIVE)
         .count()
     )
     targets = list(ledger_selectors.targets_at_level(user=user, level=organization, year=year))
