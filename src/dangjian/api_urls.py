@@ -2,7 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from dangjian.assessment.api import AssessmentViewSet, ChecklistTemplateViewSet, WeakOrganizationViewSet
 from dangjian.dues.api import ArrearsViewSet, DuesMonthViewSet
+from dangjian.ledger.api import DispatchRecipientViewSet, LedgerItemViewSet, TargetViewSet
 from dangjian.members.api import MemberViewSet
 from dangjian.orglife.api import ComplianceViewSet, RecordViewSet
 from dangjian.orgs.api import OrganizationViewSet
@@ -16,5 +18,11 @@ router.register("orglife/compliance", ComplianceViewSet, basename="api-orglife-c
 router.register("recruitment/candidates", CandidateViewSet, basename="api-recruitment-candidate")
 router.register("dues/months", DuesMonthViewSet, basename="api-dues-month")
 router.register("dues/arrears", ArrearsViewSet, basename="api-dues-arrears")
+router.register("assessment/templates", ChecklistTemplateViewSet, basename="api-assessment-template")
+router.register("assessment/assessments", AssessmentViewSet, basename="api-assessment")
+router.register("assessment/weak", WeakOrganizationViewSet, basename="api-assessment-weak")
+router.register("ledger/items", LedgerItemViewSet, basename="api-ledger-item")
+router.register("ledger/dispatch", DispatchRecipientViewSet, basename="api-ledger-dispatch")
+router.register("ledger/targets", TargetViewSet, basename="api-ledger-target")
 
 urlpatterns = router.urls

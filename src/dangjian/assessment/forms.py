@@ -4,11 +4,14 @@ whose Chinese messages are put back on these fields."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 
 from dangjian.core.forms import DateInput, StyledForm
+from dangjian.orgs.choices import Sector
 
-from .choices import CheckResult, Grade
+from .choices import BasicArea, CheckResult, Grade, ScoringMethod, WeakCategory
 
 
 class SelfCheckEntryForm(StyledForm):
@@ -45,3 +48,83 @@ class SignOffForm(StyledForm):
         required=False,
     )
     reason = forms.CharField(label="定级理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WeakIdentifyForm(StyledForm):
+    categories = forms.MultipleChoiceField(
+        label="问题类别", choices=WeakCategory.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    leader_name = forms.CharField(label="包联领导", required=False, max_length=50)
+
+
+class RectificationRowForm(StyledForm):
+    """One line of the rectification plan; a line left wholly empty is skipped."""
+
+    problem = forms.CharField(label="问题", required=False)
+    measure = forms.CharField(label="整改措施", required=False)
+    responsible_person = forms.CharField(label="责任人", required=False, max_length=50)
+    deadline = forms.DateField(
+        label="完成时限", required=False, widget=DateInput(), error_messages={"invalid": "请输入有效的日期"}
+    )
+
+    def clean(self):
+        data = super().clean()
+        filled = [name for name in ("problem", "measure", "responsible_person") if data.get(name)]
+        if (filled or data.get("deadline")) and len(filled) < 3:
+            self.add_error(None, "本行须同时填写问题、整改措施、责任人和完成时限")
+        elif filled and not data.get("deadline") and "deadline" not in self.errors:
+            self.add_error("deadline", "请填写完成时限")
+        return data
+
+    def is_blank(self) -> bool:
+        return not any(
+            self.cleaned_data.get(n) for n in ("problem", "measure", "responsible_person", "deadline")
+        )
+
+
+class TemplateImportForm(StyledForm):
+    sector = forms.ChoiceField(label="适用单位属性", choices=Sector.choices)
+    year = forms.IntegerField(
+        label="适用年度（起）", min_value=2000, max_value=2100, error_messages={"invalid": "请输入年度"}
+    )
+    name = forms.CharField(label="清单名称", max_length=120, error_messages={"required": "请填写清单名称"})
+    file = forms.FileField(
+        label="清单文件（.xlsx/.xls/.ods/.csv）", error_messages={"required": "请选择文件"}
+    )
+
+
+class TemplateCopyForm(StyledForm):
+    year = forms.IntegerField(
+        label="新年度", min_value=2000, max_value=2100, error_messages={"invalid": "请输入年度"}
+    )
+
+
+class ChecklistItemForm(StyledForm):
+    area = forms.ChoiceField(label="类别", choices=BasicArea.choices)
+    title = forms.CharField(label="事项", max_length=200, error_messages={"required": "请填写事项"})
+    description = forms.CharField(label="标准要求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence_required = forms.CharField(label="佐证材料", required=False, max_length=200)
+    points = forms.DecimalField(
+        label="分值",
+        max_digits=5,
+        decimal_places=1,
+        min_value=Decimal("0.5"),
+        error_messages={"invalid": "分值应为数字", "min_value": "分值须大于0"},
+    )
+    method = forms.ChoiceField(label="评分方式", choices=ScoringMethod.choices)
+
+
+def _band(label: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        max_digits=5,
+        decimal_places=2,
+        error_messages={"invalid": f"{label}应为数字", "required": f"请填写{label}"},
+    )
+
+
+class TemplateSettingsForm(StyledForm):
+    name = forms.CharField(label="清单名称", max_length=120, error_messages={"required": "请填写清单名称"})
+    grade_one_min = _band("一类线（得分率%）")
+    grade_two_min = _band("二类线（得分率%）")
+    grade_three_min = _band("三类线（得分率%）")

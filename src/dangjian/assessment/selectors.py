@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
+from dangjian.core.restrict import Everything, scope_prefixes, scope_q
 from dangjian.orgs.models import Organization
 
 from .choices import AssessmentStatus
@@ -19,6 +20,22 @@ def ancestor_paths(organization: Organization) -> list[str]:
     """The organization's own path and those of all its ancestors (materialized-path prefixes)."""
     step = Organization.steplen
     return [organization.path[: step * depth] for depth in range(1, organization.depth + 1)]
+
+
+def reach_or_above_q(user: Any, path_lookup: str) -> Q:
+    """Rows owned inside the user's reach or by an ancestor of one of the user's grants: what a
+    level above sets (a county's checklist or target) concerns everyone below it, while a
+    sibling's own stays out of sight."""
+    prefixes = scope_prefixes(user, "view")
+    if isinstance(prefixes, Everything):
+        return Q()
+    step = Organization.steplen
+    above = sorted({p[: step * depth] for p in prefixes for depth in range(1, len(p) // step)})
+    return scope_q(user, "view", path_lookup) | Q(**{f"{path_lookup}__in": above})
+
+
+def templates_relevant(*, user: Any) -> QuerySet[ChecklistTemplate]:
+    return ChecklistTemplate.objects.filter(reach_or_above_q(user, "owner__path"))
 
 
 def template_applicable(*, organization: Organization, year: int) -> ChecklistTemplate | None:

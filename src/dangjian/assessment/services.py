@@ -122,6 +122,98 @@ def checklist_template_copy(*, actor: Any, template: ChecklistTemplate, year: in
 
 
 @transaction.atomic
+def checklist_defaults_install(
+    *, actor: Any, owner: Organization, year: int, sectors: Sequence[str] | None = None
+) -> list[ChecklistTemplate]:
+    """Install the product's default checklists (`assessment.defaults`) for `owner` in `year`,
+    one per sector; a sector the owner already has a template for that year is left alone, so
+    running it twice changes nothing."""
+    from .defaults import TEMPLATE_NAMES, default_items
+
+    wanted = list(sectors) if sectors is not None else list(TEMPLATE_NAMES)
+    unknown = [s for s in wanted if s not in TEMPLATE_NAMES]
+    if unknown:
+        _fail("sectors", f"未知的单位属性：{'、'.join(unknown)}")
+    present = set(ChecklistTemplate.objects.filter(owner=owner, year=year).values_list("sector", flat=True))
+    created = []
+    for sector in wanted:
+        if sector in present:
+            continue
+        items = [
+            ItemSpec(
+                area=item.area,
+                title=item.title,
+                points=points,
+                description=item.description,
+                evidence_required=item.evidence_required,
+                method=item.method,
+            )
+            for item, points in default_items(sector)
+        ]
+        created.append(
+            checklist_template_create(
+                actor=actor, owner=owner, sector=sector, year=year, name=TEMPLATE_NAMES[sector], items=items
+            )
+        )
+    return created
+
+
+@transaction.atomic
+def checklist_template_import(
+    *,
+    actor: Any,
+    owner: Organization,
+    sector: str,
+    year: int,
+    name: str,
+    stream: Any,
+    filename: str,
+    bands: tuple[Decimal, Decimal, Decimal] = rules.DEFAULT_BANDS,
+) -> ChecklistTemplate:
+    """A new template version from a spreadsheet (the columns of `checklist_io`): every
+    problem of every row is reported at once and nothing is written unless all rows are good."""
+    from .checklist_io import parse_rows
+
+    require(actor, "manage_orgs", owner)
+    rows, problems = parse_rows(stream, filename)
+    if problems:
+        raise ValidationError({"file": problems})
+    items = [ItemSpec(**row) for row in rows]
+    return checklist_template_create(
+        actor=actor, owner=owner, sector=sector, year=year, name=name, items=items, bands=bands
+    )
+
+
+@transaction.atomic
+def checklist_template_update(
+    *, actor: Any, template: ChecklistTemplate, name: str, bands: tuple[Decimal, Decimal, Decimal]
+) -> ChecklistTemplate:
+    """The county's own name and grade lines (一类/二类/三类, in percent of the total points);
+    the product's 90/75/60 are only the defaults."""
+    template = ChecklistTemplate.objects.select_for_update().select_related("owner").get(pk=template.pk)
+    require(actor, "manage_orgs", template.owner)
+    _template_editable(template)
+    error = rules.bands_error(bands)
+    if error:
+        _fail("bands", error)
+    fields = ("name", "grade_one_min", "grade_two_min", "grade_three_min")
+    before = snapshot(template, fields)
+    template.name = name.strip()
+    template.grade_one_min, template.grade_two_min, template.grade_three_min = bands
+    template.full_clean()
+    template.save()
+    audit_record(
+        actor=actor,
+        action="checklist.update",
+        obj=template,
+        organization=template.owner,
+        before=before,
+        after=snapshot(template, fields),
+    )
+    return template
+
+
+@transaction.atomic
 def checklist_item_update(*, actor: Any, item: ChecklistItem, **fields: Any) -> ChecklistItem:
     item = ChecklistItem.objects.select_related("template__owner").select_for_update().get(pk=item.pk)
     require(actor, "manage_orgs", item.template.owner)

@@ -37,6 +37,7 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import COMMITTEE_MIN_FULL_MEMBERS, TERM_WARNING_DAYS
 
 from . import vocabulary as vocab
+from .assessment import delete_assessment_data, write_assessment_year
 from .orglife import plan_year_of_life, write_year_of_life
 
 BATCH_SIZE = 1000
@@ -1125,6 +1126,7 @@ def delete_all() -> dict[str, int]:
         "grants": Grant.objects.count(),
     }
     try:
+        delete_assessment_data()
         Attendance.objects.all().delete()
         Activity.objects.all().delete()
         LocalRuleSet.objects.all().delete()
@@ -1180,6 +1182,7 @@ def load_demo(
                 write_year_of_life(life, BATCH_SIZE)
                 result.activities += len(life.activities)
                 result.attendance += len(life.attendance)
+                write_assessment_year(plan, Rng(f"{seed}:assessment:{spec.code}"), as_of)
             if result.county is None:
                 result.county, result.first_township, result.secretary_branch = (
                     plan.county,

@@ -17,17 +17,26 @@ from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.assessment.selectors import ancestor_paths
 from dangjian.core.forms import add_service_errors
 from dangjian.core.restrict import path_in_scope
 from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import rules, selectors, services
 from .choices import ItemStatus, RecipientStatus
-from .forms import CloseRequestForm, ProgressNoteForm, RespondForm, ReturnForm
-from .models import DispatchRecipient, DispatchSheet, Ledger, LedgerItem, ProgressNote, Target
+from .exports import table_workbook, xlsx_response
+from .forms import (
+    CloseRequestForm,
+    DispatchSheetForm,
+    ProgressNoteForm,
+    RecipientChoiceForm,
+    RespondForm,
+    ReturnForm,
+    TargetForm,
+)
+from .models import DispatchRecipient, DispatchSheet, Ledger, LedgerItem, ProgressNote
 
 LAGGARDS_SHOWN = 20
 
@@ -82,6 +91,7 @@ def ledgers(request: HttpRequest, code: str) -> HttpResponse:
             "ledgers": rows,
             "overdue": overdue[:50],
             "today": today,
+            "can_export": path_in_scope(user, "export", organization.path),
         },
     )
 
@@ -367,18 +377,282 @@ def targets(request: HttpRequest, code: str, year: int) -> HttpResponse:
     organization = organization_get(user, code)
     if not 2000 <= year <= 2100:
         raise Http404("年度无效")
-    # A target set above is a figure of the whole county; the level reads it over its own
-    # subtree only, every count coming from restricted rows (selectors.target_progress).
-    found = Target.objects.filter(organization__path__in=ancestor_paths(organization), year=year).order_by(
-        "organization__depth", "id"
+    found = list(selectors.targets_at_level(user=user, level=organization, year=year))
+    progress = selectors.targets_progress_at_level(
+        user=user, targets=found, level=organization, year=year, laggards_shown=LAGGARDS_SHOWN
     )
-    rows = []
-    for target in found:
-        total, children = selectors.target_progress(user=user, target=target, level=organization)
-        laggards = selectors.target_laggards(user=user, target=target, level=organization)
-        rows.append((target, total, children, list(laggards[:LAGGARDS_SHOWN])))
+    rows = [(p.target, p.total, p.children, p.laggards) for p in progress]
     return render(
         request,
         "ledger/targets.html",
-        {"organization": organization, "crumbs": breadcrumb(user, organization), "year": year, "rows": rows},
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "year": year,
+            "rows": rows,
+            "can_set": path_in_scope(user, "manage_orgs", organization.path),
+        },
     )
+
+
+def _recipient_rows(request: HttpRequest, candidates: list[Any], choice: RecipientChoiceForm | None):
+    """One row per candidate: picked?, deadline and responsible person as typed (on a POST) or
+    from the common values of the selection (on a GET)."""
+    post = request.method == "POST"
+    common_deadline = choice.cleaned_data.get("deadline") if choice and choice.is_valid() else None
+    common_person = choice.cleaned_data.get("responsible_person", "") if choice and choice.is_valid() else ""
+    picked = set(request.POST.getlist("pick")) if post else None
+    rows = []
+    for org in candidates:
+        key = str(org.pk)
+        rows.append(
+            {
+                "organization": org,
+                "picked": key in picked if picked is not None else True,
+                "deadline": request.POST.get(f"deadline-{key}", "") if post else (common_deadline or ""),
+                "person": request.POST.get(f"person-{key}", "") if post else common_person,
+                "errors": [],
+            }
+        )
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispatch_issue(request: HttpRequest, code: str) -> HttpResponse:
+    """交办: choose the recipients (all branches below, a sector, a class of the year, or a list
+    of codes), then give each its deadline and responsible person, and issue."""
+    user = request.user
+    issuer = organization_get(user, code, "change")
+    source = request.POST if request.method == "POST" else request.GET
+    choice = RecipientChoiceForm(
+        source if "mode" in source else None, initial={"year": timezone.localdate().year}
+    )
+    candidates: list[Any] = []
+    if choice.is_bound and choice.is_valid():
+        data = choice.cleaned_data
+        candidates = list(
+            selectors.dispatch_candidates(
+                user=user,
+                issuer=issuer,
+                mode=data["mode"],
+                sector=data.get("sector") or "",
+                grade=data.get("grade"),
+                year=data.get("year"),
+                codes=choice.code_list(),
+            )
+        )
+        if not candidates:
+            choice.add_error(None, "按此条件没有找到下级党组织")
+        elif data["mode"] == "list":
+            missing = set(choice.code_list()) - {org.code for org in candidates}
+            for missing_code in sorted(missing):
+                choice.add_error(
+                    "codes", f"党组织代码“{missing_code}”不存在、不在本级以下或不在您的授权范围内"
+                )
+    sheet_form = DispatchSheetForm(request.POST if request.method == "POST" else None)
+    rows = _recipient_rows(request, candidates, choice)
+    problems: list[str] = []
+    if request.method == "POST" and sheet_form.is_valid() and candidates:
+        assignments = []
+        for row in rows:
+            if not row["picked"]:
+                continue
+            deadline = parse_date(row["deadline"]) if row["deadline"] else None
+            if deadline is None:
+                row["errors"].append("请填写有效的办理时限")
+                continue
+            assignments.append(services.Assignment(row["organization"], deadline, row["person"]))
+        if any(row["errors"] for row in rows):
+            problems.append("有承办单位的办理时限未填写或无效，请检查标红的行")
+        else:
+            try:
+                sheet = services.dispatch_sheet_issue(
+                    actor=user,
+                    issuer=issuer,
+                    title=sheet_form.cleaned_data["title"],
+                    content=sheet_form.cleaned_data["content"],
+                    assignments=assignments,
+                )
+            except ValidationError as error:
+                problems.extend(error.messages)
+            else:
+                messages.success(request, f"已向{len(assignments)}个单位交办“{sheet.title}”")
+                return redirect("ledger:sheet", sheet.pk)
+    return render(
+        request,
+        "ledger/dispatch_issue.html",
+        {
+            "organization": issuer,
+            "crumbs": breadcrumb(user, issuer),
+            "choice": choice,
+            "sheet_form": sheet_form,
+            "rows": rows,
+            "problems": problems,
+        },
+        status=400 if request.method == "POST" and (problems or sheet_form.errors or choice.errors) else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_new(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """A level's admin sets a target of the year over its subtree."""
+    user = request.user
+    organization = organization_get(user, code, "manage_orgs")
+    if not 2000 <= year <= 2100:
+        raise Http404("年度无效")
+    form = TargetForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.target_set(actor=user, organization=organization, year=year, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"已设定{year}年目标“{form.cleaned_data['name']}”")
+            return redirect("ledger:targets", code, year)
+    return render(
+        request,
+        "ledger/target_new.html",
+        {"organization": organization, "crumbs": breadcrumb(user, organization), "year": year, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _export_org(request: HttpRequest, code: str) -> Any:
+    organization = organization_get(request.user, code)
+    if not path_in_scope(request.user, "export", organization.path):
+        raise PermissionDenied("您没有导出数据的权限")
+    return organization
+
+
+ITEM_HEADER = [
+    "党组织",
+    "台账",
+    "序号",
+    "来源",
+    "问题",
+    "整改措施",
+    "责任人",
+    "完成时限",
+    "状态",
+    "逾期",
+    "销号日期",
+]
+ITEM_WIDTHS = [24, 28, 6, 12, 36, 36, 10, 12, 10, 6, 12]
+
+
+def _item_rows(items: Any, today: dt.date) -> list[list[Any]]:
+    return [
+        [
+            item.ledger.organization.name,
+            item.ledger.title,
+            item.number,
+            item.get_source_display(),
+            item.problem,
+            item.measure,
+            item.responsible_person,
+            item.deadline,
+            item.get_status_display(),
+            item.status != ItemStatus.CLOSED and rules.is_overdue(deadline=item.deadline, today=today),
+            item.closed_on,
+        ]
+        for item in items
+    ]
+
+
+@login_required
+@require_GET
+def ledgers_export(request: HttpRequest, code: str) -> HttpResponse:
+    """Every ledger item of the subtree (the ledger pages as one table); `?overdue=1` is the
+    通报 of overdue items only."""
+    organization = _export_org(request, code)
+    today = timezone.localdate()
+    if request.GET.get("overdue") == "1":
+        items = selectors.overdue_items(user=request.user, today=today, organization=organization)
+        title = f"{organization.name} 逾期未销号整改事项通报（截至{today:%Y-%m-%d}）"
+    else:
+        items = (
+            LedgerItem.objects.restrict(request.user, "view")
+            .filter(ledger__organization__path__startswith=organization.path)
+            .select_related("ledger__organization")
+            .order_by("-ledger__year", "ledger__organization__path", "ledger_id", "number")
+        )
+        title = f"{organization.name} 整改台账（截至{today:%Y-%m-%d}）"
+    content = table_workbook(
+        actor=request.user, title=title, header=ITEM_HEADER, rows=_item_rows(items, today), widths=ITEM_WIDTHS
+    )
+    return xlsx_response(content, f"{title}.xlsx")
+
+
+@login_required
+@require_GET
+def sheet_export(request: HttpRequest, pk: int) -> HttpResponse:
+    found = (
+        DispatchSheet.objects.restrict(request.user, "view").select_related("issuer").filter(pk=pk).first()
+    )
+    if found is None:
+        raise Http404("交办单不存在或不在授权范围内")
+    _export_org(request, found.issuer.code)
+    today = timezone.localdate()
+    recipients = (
+        DispatchRecipient.objects.restrict(request.user, "view")
+        .filter(sheet=found)
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+    rows = [
+        [
+            r.organization.name,
+            r.deadline,
+            r.responsible_person,
+            r.get_status_display(),
+            r.response,
+            r.completed_on,
+            rules.is_overdue(deadline=r.deadline, today=today, done_on=r.completed_on),
+        ]
+        for r in recipients
+    ]
+    title = f"{found.issuer.name} 交办单：{found.title}（{found.issued_on:%Y-%m-%d}）"
+    content = table_workbook(
+        actor=request.user,
+        title=title,
+        header=["承办单位", "办理时限", "责任人", "办理状态", "办理情况", "办结日期", "逾期"],
+        rows=rows,
+        widths=[28, 12, 10, 10, 40, 12, 6],
+    )
+    return xlsx_response(content, f"交办单-{found.pk}.xlsx")
+
+
+@login_required
+@require_GET
+def targets_export(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    organization = _export_org(request, code)
+    found = list(selectors.targets_at_level(user=request.user, level=organization, year=year))
+    progress = selectors.targets_progress_at_level(
+        user=request.user, targets=found, level=organization, year=year, laggards_shown=LAGGARDS_SHOWN
+    )
+    rows = []
+    for item in progress:
+        target = item.target
+        for row in [item.total, *item.children]:
+            rows.append(
+                [
+                    target.name,
+                    f"{target.get_comparison_display()}{target.threshold}",
+                    row.organization.name,
+                    row.numerator,
+                    row.denominator,
+                    row.value,
+                    row.met,
+                ]
+            )
+    title = f"{organization.name} {year}年目标完成情况"
+    content = table_workbook(
+        actor=request.user,
+        title=title,
+        header=["目标", "要求", "单位", "计数", "基数", "数值", "达标"],
+        rows=rows,
+        widths=[32, 12, 28, 8, 8, 8, 6],
+    )
+    return xlsx_response(content, f"{title}.xlsx")
