@@ -16,7 +16,6 @@ from dangjian.members.choices import EventKind
 from dangjian.members.models import Member, MemberEvent
 from dangjian.members.selectors import member_by_id_number
 from dangjian.members.services import AUDITED_FIELDS
-
 from tests.members.test_encryption import stored_row
 
 from .conftest import member_row, run_members

@@ -550,10 +550,9 @@ def members_create_bulk(*, actor: Any, members: Sequence[dict[str, Any]]) -> lis
     Each dict holds the member's fields with `organization` and `group` as objects. The ids
     are reserved first, so events and audit rows are written without reading members back."""
     from dangjian.core import auditchain
+    from dangjian.core.fields import KeyedDigestField
     from dangjian.core.models import AuditEvent
     from dangjian.core.request_context import current_remote_addr
-
-    from dangjian.core.fields import KeyedDigestField
 
     from . import bulk
 
