@@ -1,0 +1,79 @@
+"""Holds a signed-in user at the login steps that are not done yet: the second factor for
+those who need one, then a password change when the password was set by someone else or
+has expired. Every page and every API call is held, except the steps themselves."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django_otp import user_has_device
+
+from .policy import otp_required, password_valid_until
+
+# The session remembers until when the password is good, so the check costs no query per request.
+PASSWORD_OK_UNTIL = "dangjian_password_ok_until"
+PASSWORD_NEVER_EXPIRES = "never"
+
+OTP_REFUSAL = "须先完成动态口令（双因素）验证"
+PASSWORD_REFUSAL = "须先修改密码"
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _refuse(request: HttpRequest, url_name: str, message: str) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": message}, status=403)
+    target = reverse(url_name)
+    if request.method == "GET" and not request.headers.get("HX-Request"):
+        return redirect(f"{target}?next={request.get_full_path()}")
+    response = redirect(target)
+    if request.headers.get("HX-Request"):
+        response["HX-Redirect"] = target
+    return response
+
+
+def remember_password_ok(request: HttpRequest) -> bool:
+    """Whether the password is still good; if so, remember until when in the session."""
+    until = request.session.get(PASSWORD_OK_UNTIL)
+    if until == PASSWORD_NEVER_EXPIRES or (until and float(until) > timezone.now().timestamp()):
+        return True
+    valid_until = password_valid_until(request.user)
+    if valid_until is None:
+        request.session[PASSWORD_OK_UNTIL] = PASSWORD_NEVER_EXPIRES
+        return True
+    if valid_until <= timezone.now():
+        request.session.pop(PASSWORD_OK_UNTIL, None)
+        return False
+    request.session[PASSWORD_OK_UNTIL] = str(valid_until.timestamp())
+    return True
+
+
+class LoginStepsMiddleware:
+    """After django_otp's OTPMiddleware, which tells whether this session verified a device."""
+
+    EXEMPT_URL_NAMES = ("login", "logout", "access:otp-enrol", "access:otp-verify", "access:password-change")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self._exempt_paths: frozenset[str] | None = None
+
+    def exempt_paths(self) -> frozenset[str]:
+        if self._exempt_paths is None:
+            self._exempt_paths = frozenset(reverse(name) for name in self.EXEMPT_URL_NAMES)
+        return self._exempt_paths
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or request.path in self.exempt_paths():
+            return self.get_response(request)
+        if not user.is_verified() and otp_required(user):
+            if user_has_device(user):
+                return _refuse(request, "access:otp-verify", OTP_REFUSAL)
+            return _refuse(request, "access:otp-enrol", OTP_REFUSAL)
+        if not remember_password_ok(request):
+            return _refuse(request, "access:password-change", PASSWORD_REFUSAL)
+        return self.get_response(request)
