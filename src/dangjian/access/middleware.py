@@ -3,6 +3,7 @@ those who need one, then a password change when the password was set by someone 
 has expired. Every page and every API call is held, except the steps themselves."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -36,20 +37,22 @@ def _refuse(request: HttpRequest, url_name: str, message: str) -> HttpResponse:
     return response
 
 
+def note_password_validity(session: Any, user: Any) -> None:
+    """Write into the session until when the user's password is good (at login, and after a
+    change), so that the requests in between cost no query for it."""
+    valid_until = password_valid_until(user)
+    session[PASSWORD_OK_UNTIL] = (
+        PASSWORD_NEVER_EXPIRES if valid_until is None else str(valid_until.timestamp())
+    )
+
+
 def remember_password_ok(request: HttpRequest) -> bool:
-    """Whether the password is still good; if so, remember until when in the session."""
-    until = request.session.get(PASSWORD_OK_UNTIL)
-    if until == PASSWORD_NEVER_EXPIRES or (until and float(until) > timezone.now().timestamp()):
-        return True
-    valid_until = password_valid_until(request.user)
-    if valid_until is None:
-        request.session[PASSWORD_OK_UNTIL] = PASSWORD_NEVER_EXPIRES
-        return True
-    if valid_until <= timezone.now():
-        request.session.pop(PASSWORD_OK_UNTIL, None)
-        return False
-    request.session[PASSWORD_OK_UNTIL] = str(valid_until.timestamp())
-    return True
+    """Whether the password is still good at this moment."""
+    if PASSWORD_OK_UNTIL not in request.session:
+        # A session opened before this check existed.
+        note_password_validity(request.session, request.user)
+    until = request.session[PASSWORD_OK_UNTIL]
+    return until == PASSWORD_NEVER_EXPIRES or float(until) > timezone.now().timestamp()
 
 
 class LoginStepsMiddleware:

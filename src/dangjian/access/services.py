@@ -53,7 +53,7 @@ def _require_anywhere(actor: Any, action: str) -> None:
         raise PermissionDenied(_ACTION_REFUSALS[action])
 
 
-def _password_state_set(user: Any, *, must_change: bool) -> None:
+def password_state_set(user: Any, *, must_change: bool) -> None:
     PasswordState.objects.update_or_create(
         user=user, defaults={"changed_at": timezone.now(), "must_change": must_change}
     )
@@ -83,7 +83,7 @@ def user_create(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    _password_state_set(user, must_change=must_change_password)
+    password_state_set(user, must_change=must_change_password)
     audit_record(
         actor=actor,
         action="user.create",
@@ -101,7 +101,7 @@ def user_password_set(*, actor: Any, user: Any, password: str) -> Any:
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    _password_state_set(user, must_change=True)
+    password_state_set(user, must_change=True)
     ended = user_sessions_end(user)
     audit_record(
         actor=actor,
@@ -128,7 +128,7 @@ def password_change(*, user: Any, old_password: str, new_password: str) -> Any:
     user.save(update_fields=["password"])
     state = PasswordState.objects.filter(user=user).first()
     was_forced = bool(state and state.must_change)
-    _password_state_set(user, must_change=False)
+    password_state_set(user, must_change=False)
     audit_record(
         actor=user,
         action="user.password_change",

@@ -56,6 +56,15 @@ def record_auth_event(
     return event
 
 
+@receiver(user_logged_in, dispatch_uid="dangjian.access.note_password_validity")
+def note_password_validity_at_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    session = getattr(request, "session", None)
+    if session is not None:
+        from .middleware import note_password_validity
+
+        note_password_validity(session, user)
+
+
 @receiver(user_logged_in, dispatch_uid="dangjian.access.audit_login")
 def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if _came_over_http(request):

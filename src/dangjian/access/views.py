@@ -23,7 +23,7 @@ from dangjian.core.forms import add_service_errors
 
 from . import services
 from .forms import OtpTokenForm, PasswordChangeForm
-from .middleware import PASSWORD_OK_UNTIL, remember_password_ok
+from .middleware import note_password_validity, remember_password_ok
 from .policy import otp_required
 
 ENROL_DEVICE = "dangjian_otp_enrol_device"
@@ -106,7 +106,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     user = request.user
     if otp_required(user) and not user.is_verified():
         return redirect(f"{reverse('access:otp-verify')}?next={request.get_full_path()}")
-    request.session.pop(PASSWORD_OK_UNTIL, None)
+    note_password_validity(request.session, user)
     due = not remember_password_ok(request)
     form = PasswordChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -120,7 +120,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             update_session_auth_hash(request, user)
-            request.session.pop(PASSWORD_OK_UNTIL, None)
+            note_password_validity(request.session, user)
             messages.success(request, "密码已修改")
             return redirect(_next_url(request))
     context = {
