@@ -147,7 +147,10 @@ def test_an_unverified_user_reaches_no_page_fragment_or_api(world):
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("access:otp-verify")), url
     fragment = client.get(reverse("core:audit"), HTTP_HX_REQUEST="true")
-    assert fragment["HX-Redirect"] == reverse("access:otp-verify")
+    assert fragment["HX-Redirect"] == reverse("access:otp-verify") and not fragment.content
+    # The page asked for survives the detour, query string and all.
+    asked = client.get(reverse("members:list") + "?q=li&page=2")
+    assert asked["Location"] == reverse("access:otp-verify") + "?next=%2Fmembers%2F%3Fq%3Dli%26page%3D2"
     posted = client.post(reverse("members:list"), {})
     assert posted.status_code == 302 and posted["Location"] == reverse("access:otp-verify")
     api = client.get("/api/orgs/")

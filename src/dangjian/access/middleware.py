@@ -4,6 +4,7 @@ has expired. Every page and every API call is held, except the steps themselves.
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -25,16 +26,21 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def with_next(url: str, next_url: str) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
 def _refuse(request: HttpRequest, url_name: str, message: str) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": message}, status=403)
     target = reverse(url_name)
-    if request.method == "GET" and not request.headers.get("HX-Request"):
-        return redirect(f"{target}?next={request.get_full_path()}")
-    response = redirect(target)
     if request.headers.get("HX-Request"):
+        # The browser follows a 302 inside htmx's request unseen; HX-Redirect moves the page.
+        response = HttpResponse(status=200)
         response["HX-Redirect"] = target
-    return response
+        return response
+    # After the step, come back to the page that was asked for (a form post is not repeated).
+    return redirect(with_next(target, request.get_full_path() if request.method == "GET" else ""))
 
 
 def note_password_validity(session: Any, user: Any) -> None:

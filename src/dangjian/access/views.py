@@ -23,7 +23,7 @@ from dangjian.core.forms import add_service_errors
 
 from . import services
 from .forms import OtpTokenForm, PasswordChangeForm
-from .middleware import note_password_validity, remember_password_ok
+from .middleware import note_password_validity, remember_password_ok, with_next
 from .policy import otp_required
 
 ENROL_DEVICE = "dangjian_otp_enrol_device"
@@ -56,7 +56,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     if user_has_device(user):
         # A password alone must never be enough to add a second device: a lost phone is
         # replaced through the security administrator (`dangjian otp-reset`).
-        return redirect(f"{reverse('access:otp-verify')}?next={_next_url(request)}")
+        return redirect(with_next(reverse("access:otp-verify"), _next_url(request)))
     device = TOTPDevice.objects.filter(
         pk=request.session.get(ENROL_DEVICE), user=user, confirmed=False
     ).first()
@@ -85,7 +85,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 def otp_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user_has_device(user):
-        return redirect(f"{reverse('access:otp-enrol')}?next={_next_url(request)}")
+        return redirect(with_next(reverse("access:otp-enrol"), _next_url(request)))
     if user.is_verified():
         return redirect(_next_url(request))
     form = OtpTokenForm(request.POST if request.method == "POST" else None)
@@ -105,7 +105,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     user = request.user
     if otp_required(user) and not user.is_verified():
-        return redirect(f"{reverse('access:otp-verify')}?next={request.get_full_path()}")
+        return redirect(with_next(reverse("access:otp-verify"), request.get_full_path()))
     note_password_validity(request.session, user)
     due = not remember_password_ok(request)
     form = PasswordChangeForm(request.POST if request.method == "POST" else None)
