@@ -115,6 +115,9 @@ def test_only_the_security_administrator_hands_out_the_three_roles(world, three)
     )
     event = AuditEvent.objects.get(action="grant.create", object_id=str(grant.pk))
     assert event.actor == three["security"]
+    # Nor can a business administrator remove the auditor who reads its changes.
+    with pytest.raises(PermissionDenied, match="只能由安全管理员撤销"):
+        grant_revoke(actor=world.users["county_admin"], grant=grant)
     grant_revoke(actor=three["security"], grant=grant)
     assert AuditEvent.objects.filter(action="grant.revoke", actor=three["security"]).exists()
 

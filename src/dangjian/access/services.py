@@ -202,6 +202,13 @@ def _check_separation(user: Any, role: str) -> None:
 @transaction.atomic
 def grant_revoke(*, actor: Any, grant: Grant) -> None:
     require(actor, "grant", grant.organization)
+    if (
+        actor is not None
+        and grant.role in ADMINISTRATIVE_ROLES
+        and not path_in_scope(actor, "security", grant.organization.path)
+    ):
+        # Otherwise a business administrator could remove the auditor who reads its changes.
+        raise PermissionDenied(f"“{Role(grant.role).label}”的授权只能由安全管理员撤销")
     audit_record(
         actor=actor,
         action="grant.revoke",
