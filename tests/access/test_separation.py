@@ -83,6 +83,16 @@ def test_the_three_read_no_business_data_and_only_the_auditor_reads_logs(world, 
     assert AccessLog.objects.filter(kind=AccessLog.Kind.REVEAL_ID).count() == 0
 
 
+def test_the_three_land_on_a_home_page_without_business_sections(world, three):
+    for name, user in three.items():
+        client = Client()
+        client.force_login(user)
+        html = client.get(reverse("home")).content.decode()
+        assert 'href="/members/"' not in html and 'href="/orgs/"' not in html, name
+        assert ('href="/audit/"' in html) is (name == "auditor"), name
+        assert f'href="{reverse("access:password-change")}"' in html
+
+
 def test_only_the_system_administrator_creates_disables_and_resets_passwords(world, three):
     target = world.users["secretary_a1"]
     for name in ("security", "auditor"):
