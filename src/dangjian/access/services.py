@@ -23,6 +23,7 @@ from dangjian.orgs.models import Organization
 
 from .models import Grant, PasswordState
 from .roles import ADMINISTRATIVE_ROLES, BRANCH_ONLY_ROLES, ROLE_ACTIONS, Role
+from .signals import home_organization
 
 User = get_user_model()
 
@@ -107,6 +108,7 @@ def user_password_set(*, actor: Any, user: Any, password: str) -> Any:
         actor=actor,
         action="user.password_set",
         obj=user,
+        organization=home_organization(user),
         after={"must_change": True, "sessions_ended": ended},
     )
     return user
@@ -133,17 +135,11 @@ def password_change(*, user: Any, old_password: str, new_password: str) -> Any:
         actor=user,
         action="user.password_change",
         obj=user,
-        organization=_home_organization(user),
+        organization=home_organization(user),
         before={"must_change": was_forced},
         after={"must_change": False},
     )
     return user
-
-
-def _home_organization(user: Any) -> Any:
-    from .signals import _home_organization as home
-
-    return home(user)
 
 
 @transaction.atomic
@@ -273,7 +269,7 @@ def otp_reset(*, actor: Any, user: Any) -> int:
         actor=actor,
         action="otp.reset",
         obj=user,
-        organization=_home_organization(user),
+        organization=home_organization(user),
         after={"devices_removed": removed, "sessions_ended": ended},
     )
     return removed
@@ -290,7 +286,7 @@ def user_unlock(*, actor: Any, user: Any) -> int:
         actor=actor,
         action="user.unlock",
         obj=user,
-        organization=_home_organization(user),
+        organization=home_organization(user),
         after={"attempts_cleared": cleared},
     )
     return cleared
@@ -322,7 +318,7 @@ def otp_device_confirm(*, user: Any, device: Any, token: str) -> bool:
         actor=user,
         action="otp.enrol" if ok else "otp.enrol_failed",
         obj=user,
-        organization=_home_organization(user),
+        organization=home_organization(user),
         after={"device": device.persistent_id},
     )
     return ok
@@ -340,7 +336,7 @@ def otp_verify(*, user: Any, token: str) -> Any:
         actor=user,
         action="auth.otp_verified" if device is not None else "auth.otp_failed",
         obj=user,
-        organization=_home_organization(user),
+        organization=home_organization(user),
         after={"device": device.persistent_id} if device is not None else None,
     )
     return device
