@@ -2,6 +2,7 @@
 changing a password that was set by someone else or has expired."""
 
 import base64
+from typing import Any
 
 import django_otp
 import qrcode
@@ -52,7 +53,7 @@ def manual_secret(device: TOTPDevice) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_enrol(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     if user_has_device(user):
         # A password alone must never be enough to add a second device: a lost phone is
         # replaced through the security administrator (`dangjian otp-reset`).
@@ -83,7 +84,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     if not user_has_device(user):
         return redirect(with_next(reverse("access:otp-enrol"), _next_url(request)))
     if user.is_verified():
@@ -103,7 +104,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     if otp_required(user) and not user.is_verified():
         return redirect(with_next(reverse("access:otp-verify"), request.get_full_path()))
     note_password_validity(request.session, user)
