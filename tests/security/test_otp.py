@@ -199,3 +199,20 @@ def test_otp_reset_is_reachable_under_its_console_script_name(capsys):
         main(["dangjian", "otp-reset", "--help"])
     assert exit_info.value.code == 0
     assert "重置用户的动态口令" in capsys.readouterr().out
+
+
+def test_the_check_costs_one_query_for_a_user_who_needs_no_second_factor(world, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in("secretary_a1")
+    client.get(reverse("home"))
+
+    def queries_for_home() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("home")).status_code == 200
+        return len(captured)
+
+    with_check = queries_for_home()
+    settings.DANGJIAN_OTP_REQUIRED = False
+    assert with_check - queries_for_home() == 1

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Grant, PasswordState
@@ -28,11 +29,11 @@ def otp_required(user: Any) -> bool:
         return False
     if user.is_superuser:
         return True
-    grants = Grant.objects.filter(user=user)
-    return (
-        grants.filter(role__in=OTP_ROLES).exists()
-        or grants.filter(organization__depth__lt=settings.DANGJIAN_COUNTY_DEPTH).exists()
-    )
+    # One query per request of a user who has not verified a device, read afresh each time so
+    # a grant given during a session takes effect at the next request.
+    return Grant.objects.filter(
+        Q(role__in=OTP_ROLES) | Q(organization__depth__lt=settings.DANGJIAN_COUNTY_DEPTH), user=user
+    ).exists()
 
 
 def password_max_age() -> dt.timedelta | None:
