@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("dangjian.access.urls")),
     path("", include("dangjian.dashboards.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),

@@ -27,9 +27,9 @@ def test_demo_loads_a_county_into_an_empty_database_and_prints_the_logins():
     assert "http://127.0.0.1:8000/" in text
     assert Member.objects.exists()
     users = get_user_model().objects.filter(
-        username__in=["county", "township", "secretary", "auditor", "admin"]
+        username__in=["county", "township", "secretary", "auditor", "security", "admin"]
     )
-    assert users.count() == 5
+    assert users.count() == 6
     township_grant = Grant.objects.get(user__username="township")
     assert township_grant.organization.depth == 2
     assert Organization.objects.find_problems() == ([], [], [], [], [])
@@ -37,8 +37,8 @@ def test_demo_loads_a_county_into_an_empty_database_and_prints_the_logins():
     again = io.StringIO()
     call_command("demo", "--no-serve", "--scale", "tiny", stdout=again)
     assert "正在生成" not in again.getvalue()
-    assert get_user_model().objects.count() == 5
-    for username in ("county", "township", "secretary", "auditor", "admin"):
+    assert get_user_model().objects.count() == 6
+    for username in ("county", "township", "secretary", "auditor", "security", "admin"):
         assert Grant.objects.filter(user__username=username).count() == 1, username
 
 

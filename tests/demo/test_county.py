@@ -251,7 +251,7 @@ def test_one_audit_event_for_the_whole_load(county_demo):
 
 def test_demo_logins_and_their_reach(county_demo):
     users = {u.username: u for u in get_user_model().objects.all()}
-    assert {"county", "township", "secretary", "auditor", "admin"} <= set(users)
+    assert {"county", "township", "secretary", "auditor", "security", "admin"} <= set(users)
     for user in users.values():
         assert user.check_password(DEMO_PASSWORD)
         assert user.first_name
@@ -279,6 +279,10 @@ def test_demo_logins_and_their_reach(county_demo):
 
     assert not Organization.objects.restrict(users["auditor"], "view").exists()
     assert AuditEvent.objects.restrict(users["auditor"], "audit").exists()
+    # The security administrator hands out grants and reads neither members nor logs.
+    assert Organization.objects.restrict(users["security"], "grant").count() == everything
+    assert not Organization.objects.restrict(users["security"], "view").exists()
+    assert not AuditEvent.objects.restrict(users["security"], "audit").exists()
     assert users["admin"].is_superuser
     grants = set(Grant.objects.values_list("user__username", "role"))
     assert ("county", Role.ORG_ADMIN) in grants and ("auditor", Role.AUDITOR) in grants
@@ -302,7 +306,7 @@ def test_demo_without_serving_prints_address_and_logins(county_demo):
     call_command("demo", "--no-serve", "--addr", "127.0.0.1:8123", stdout=out)
     text = out.getvalue()
     assert "http://127.0.0.1:8123/" in text
-    for username in ("county", "township", "secretary", "auditor", "admin"):
+    for username in ("county", "township", "secretary", "auditor", "security", "admin"):
         assert f"\n{username} " in text
     assert DEMO_PASSWORD in text
     assert county_demo.first_township.name in text and county_demo.secretary_branch.name in text

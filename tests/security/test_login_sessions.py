@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from dangjian.access.roles import Role
 from dangjian.access.services import user_disable
 from dangjian.core.models import AuditEvent
-from dangjian.core.testing.world import PASSWORD
+from dangjian.core.testing.world import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -70,8 +71,10 @@ def test_disabling_a_user_ends_all_of_its_sessions_and_tokens(world):
     bystander = logged_in_through_the_page("inspector_a")
     Token.objects.create(user=target)
     target_keys = [stored_session(client).session_key for client in (on_phone, on_desk)]
+    # Accounts are the system administrator's business (三员分立).
+    sysadmin = make_user("sysadmin_a", Role.SYSADMIN, world.township_a)
 
-    user_disable(actor=world.users["township_a_admin"], user=target)
+    user_disable(actor=sysadmin, user=target)
 
     target.refresh_from_db()
     assert not target.is_active
@@ -83,13 +86,17 @@ def test_disabling_a_user_ends_all_of_its_sessions_and_tokens(world):
     assert not Token.objects.filter(user=target).exists()
     assert bystander.get(reverse("home")).status_code == 200
     event = AuditEvent.objects.get(action="user.disable")
-    assert event.actor == world.users["township_a_admin"]
+    assert event.actor == sysadmin
     assert event.after == {"is_active": False, "sessions_ended": 2}
 
 
-def test_only_someone_who_could_grant_the_users_roles_may_disable_it(world):
+def test_only_a_system_administrator_over_all_of_the_users_grants_may_disable_it(world):
+    sysadmin_b = make_user("sysadmin_b", Role.SYSADMIN, world.township_b)
     with pytest.raises(PermissionDenied):
-        user_disable(actor=world.users["township_b_admin"], user=world.users["secretary_a1"])
+        user_disable(actor=sysadmin_b, user=world.users["secretary_a1"])
+    # A business administrator, however high, keeps no accounts.
+    with pytest.raises(PermissionDenied):
+        user_disable(actor=world.users["county_admin"], user=world.users["secretary_a1"])
     with pytest.raises(PermissionDenied):
         user_disable(actor=world.users["county_admin"], user=world.users["nobody"])
     world.users["secretary_a1"].refresh_from_db()

@@ -27,7 +27,7 @@ def _came_over_http(request: Any) -> bool:
     return request is not None and bool(getattr(request, "method", None))
 
 
-def _home_organization(user: Any) -> Any:
+def home_organization(user: Any) -> Any:
     grant = (
         user.grants.select_related("organization")
         .order_by(Length("organization__path"), "organization__path")
@@ -48,12 +48,21 @@ def record_auth_event(
         object_type="user",
         object_id=str(user.pk) if user is not None else "",
         object_repr=(user.get_username() if user is not None else username)[:200],
-        organization=_home_organization(user) if user is not None else None,
+        organization=home_organization(user) if user is not None else None,
         after=detail or None,
         remote_addr=request.META.get("REMOTE_ADDR") or None,
     )
     event.save()
     return event
+
+
+@receiver(user_logged_in, dispatch_uid="dangjian.access.note_password_validity")
+def note_password_validity_at_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    session = getattr(request, "session", None)
+    if session is not None:
+        from .middleware import note_password_validity
+
+        note_password_validity(session, user)
 
 
 @receiver(user_logged_in, dispatch_uid="dangjian.access.audit_login")

@@ -33,6 +33,15 @@ ACTION_LABELS = {
     "grant.create": "授权",
     "grant.revoke": "撤销授权",
     "user.create": "新建用户",
+    "user.disable": "停用用户",
+    "user.password_set": "管理员重设密码",
+    "user.password_change": "修改密码",
+    "user.unlock": "解除登录锁定",
+    "otp.enrol": "启用动态口令",
+    "otp.enrol_failed": "启用动态口令失败",
+    "otp.reset": "重置动态口令",
+    "auth.otp_verified": "动态口令验证通过",
+    "auth.otp_failed": "动态口令验证失败",
 }
 OBJECT_TYPE_LABELS = {
     "organization": "党组织",

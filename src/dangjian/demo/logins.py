@@ -65,6 +65,7 @@ def demo_logins(
         DemoLogin("township", "张丽萍", Role.ORG_ADMIN, township),
         DemoLogin("secretary", (branch.secretary_name if branch else "") or "王志强", Role.SECRETARY, branch),
         DemoLogin("auditor", "赵敏", Role.AUDITOR, county),
+        DemoLogin("security", "陈安", Role.SECURITY_ADMIN, county),
         DemoLogin("admin", "系统管理员", Role.SYSADMIN, county, superuser=True),
     ]
 
@@ -85,8 +86,13 @@ def ensure_demo_logins(
     for login in logins:
         user = User.objects.filter(username=login.username).first()
         if user is None:
+            # The demo's password is published on purpose: no forced change at first login.
             user = user_create(
-                actor=None, username=login.username, password=DEMO_PASSWORD, full_name=login.full_name
+                actor=None,
+                username=login.username,
+                password=DEMO_PASSWORD,
+                full_name=login.full_name,
+                must_change_password=False,
             )
         if login.superuser and not user.is_superuser:
             _make_superuser(user)

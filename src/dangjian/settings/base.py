@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "dangjian.core",
     "dangjian.access",
     "dangjian.orgs",
@@ -73,10 +75,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
+    # Second factor, then a forced password change, before any page or API call.
+    "dangjian.access.middleware.LoginStepsMiddleware",
     # Last, as django-axes asks: it turns a flagged login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,6 +130,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # dengbao (等保 2.0, the default) or asvs (OWASP ASVS 5.0): see dangjian.access.validators.
 PASSWORD_POLICY = os.environ.get("PASSWORD_POLICY", "dengbao")
 AUTH_PASSWORD_VALIDATORS = password_validators(PASSWORD_POLICY)
+# 等保 asks for a new password at least every 90 days; under asvs passwords never expire
+# whatever this says (dangjian.access.policy). 0 switches rotation off.
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", 90))
+
+# TOTP second factor (django-otp) for superusers, the three administrative roles and grants
+# above county level: organizations at a depth smaller than DANGJIAN_COUNTY_DEPTH (1 when the tree
+# starts at the 县委, 3 when it starts at the province).
+DANGJIAN_OTP_REQUIRED = env_bool("DANGJIAN_OTP_REQUIRED", True)
+DANGJIAN_COUNTY_DEPTH = int(os.environ.get("DANGJIAN_COUNTY_DEPTH", 1))
+OTP_TOTP_ISSUER = os.environ.get("DANGJIAN_SITE_TITLE", "党建工作平台")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -179,7 +194,7 @@ REST_FRAMEWORK = {
     # Token first: DRF answers an unauthenticated request with the first class's challenge, so
     # API clients get 401 with "WWW-Authenticate: Token" instead of a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "dangjian.access.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

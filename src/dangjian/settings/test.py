@@ -12,3 +12,6 @@ AUTHENTICATION_BACKENDS = [
     "dangjian.access.testing.AxesBackendForTestClient",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# The second factor is switched on by the tests that exercise it (tests/security/test_otp.py);
+# the other tests sign in with force_login, which carries no device, to test what they test.
+DANGJIAN_OTP_REQUIRED = False

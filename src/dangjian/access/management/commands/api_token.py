@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
+from dangjian.access.policy import otp_required
+
 
 class Command(BaseCommand):
     help = (
@@ -19,6 +21,9 @@ class Command(BaseCommand):
             raise CommandError(f"用户“{username}”不存在")
         if not user.is_active:
             raise CommandError(f"用户“{username}”已停用，不能使用 API")
+        if otp_required(user):
+            # A token carries no second factor (see access.authentication).
+            raise CommandError(f"用户“{username}”须使用动态口令登录，不能发放 API 令牌")
         if rotate:
             Token.objects.filter(user=user).delete()
         token, _ = Token.objects.get_or_create(user=user)
