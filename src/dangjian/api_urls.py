@@ -7,6 +7,7 @@ from dangjian.members.api import MemberViewSet
 from dangjian.orglife.api import ComplianceViewSet, RecordViewSet
 from dangjian.orgs.api import OrganizationViewSet
 from dangjian.recruitment.api import CandidateViewSet
+from dangjian.terms.api import ElectionViewSet, TermCalendarViewSet
 
 router = DefaultRouter()
 router.register("orgs", OrganizationViewSet, basename="api-org")
@@ -16,5 +17,7 @@ router.register("orglife/compliance", ComplianceViewSet, basename="api-orglife-c
 router.register("recruitment/candidates", CandidateViewSet, basename="api-recruitment-candidate")
 router.register("dues/months", DuesMonthViewSet, basename="api-dues-month")
 router.register("dues/arrears", ArrearsViewSet, basename="api-dues-arrears")
+router.register("terms/elections", ElectionViewSet, basename="api-terms-election")
+router.register("terms/calendar", TermCalendarViewSet, basename="api-terms-calendar")
 
 urlpatterns = router.urls

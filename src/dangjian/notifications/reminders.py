@@ -24,17 +24,17 @@ from dangjian.core.restrict import minimal_prefixes
 from dangjian.dues.selectors import dues_arrears
 from dangjian.orglife.compliance import judge_branch, subtree_compliance
 from dangjian.orglife.periods import Period, PeriodKind
-from dangjian.orgs.choices import BRANCH_KINDS, OrgKind, OrgStatus
+from dangjian.orgs.choices import BRANCH_KINDS
 from dangjian.orgs.models import Organization
-from dangjian.orgs.rules import OrgFigures, org_warnings
+from dangjian.orgs.rules import TERM_WARNING_DAYS
 from dangjian.recruitment.selectors import candidate_rows
+from dangjian.terms.selectors import term_calendar
 
 from .choices import NotificationKind
 from .services import Draft, SendResult, notifications_send
 
 # Recruitment steps are announced this many days before their deadline.
 RECRUITMENT_LOOKAHEAD_DAYS = 14
-TERM_WARNINGS = frozenset({"term_ended", "term_ending"})
 STEP = Organization.steplen
 
 
@@ -175,35 +175,31 @@ def dues_reminders(today: dt.date) -> list[Reminder]:
 
 
 def term_reminders(today: dt.date) -> list[Reminder]:
-    """Organizations whose term ends within 90 days or has ended (orgs.rules). One query."""
+    """Organizations whose election is due within 90 days or overdue, approved postponements
+    applied (terms.selectors). Three queries per tree root."""
     found = []
-    organizations = (
-        Organization.objects.filter(
-            status=OrgStatus.ACTIVE, term_started_on__isnull=False, term_years__isnull=False
-        )
-        .exclude(kind=OrgKind.GROUP)
-        .order_by("path")
-    )
-    for organization in organizations:
-        figures = OrgFigures(
-            kind=organization.kind,
-            full_members=0,
-            probationary_members=0,
-            has_committee=organization.has_committee,
-            term_ends_on=organization.term_ends_on,
-        )
-        for warning in org_warnings(figures, today):
-            if warning.code in TERM_WARNINGS:
-                found.append(
-                    Reminder(
-                        NotificationKind.TERM,
-                        organization.pk,
-                        organization.path,
-                        organization.name,
-                        f"换届：{warning.message}",
-                        reverse("orgs:detail", args=[organization.code]),
-                    )
+    for root in Organization.objects.get_root_nodes():
+        calendar = term_calendar(user=SYSTEM, organization=root, today=today)
+        for row in [*calendar.overdue, *calendar.due_soon]:
+            if row.days_left > TERM_WARNING_DAYS:
+                continue
+            organization = row.organization
+            postponed = f"（经批准延期至{row.due_on:%Y-%m-%d}）" if row.postponement else ""
+            text = (
+                f"任期已于{row.term_ends_on:%Y-%m-%d}届满{postponed}，应换届，已逾期{-row.days_left}天"
+                if row.overdue
+                else f"任期{row.term_ends_on:%Y-%m-%d}届满{postponed}，还有{row.days_left}天，请做好换届准备"
+            )
+            found.append(
+                Reminder(
+                    NotificationKind.TERM,
+                    organization.pk,
+                    organization.path,
+                    organization.name,
+                    f"换届：{text}",
+                    reverse("terms:org", args=[organization.code]),
                 )
+            )
     return found
 
 
