@@ -11,9 +11,10 @@ TODAY = dt.date.today()
 def termed(world):
     """Terms on file: branch A1 (village, 5 years) ended 10 days ago, branch A2 ends in two
     months, township A in five years, branch B1 ended 20 days ago."""
-    years_ago = lambda years, days=0: (
-        dt.date(TODAY.year - years, TODAY.month, min(TODAY.day, 28)) - dt.timedelta(days=days)
-    )  # noqa: E731
+
+    def years_ago(years, days=0):
+        return dt.date(TODAY.year - years, TODAY.month, min(TODAY.day, 28)) - dt.timedelta(days=days)
+
     organization_update(
         actor=None, organization=world.branch_a1, term_started_on=years_ago(5, 10), term_years=5
     )

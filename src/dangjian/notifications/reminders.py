@@ -21,7 +21,7 @@ from django.urls import reverse
 from dangjian.access.models import Grant
 from dangjian.access.roles import BRANCH_ONLY_ROLES, roles_allowing
 from dangjian.core.restrict import minimal_prefixes
-from dangjian.dues.selectors import dues_arrears
+from dangjian.dues.selectors import dues_arrears, members_without_base
 from dangjian.orglife.compliance import judge_branch, subtree_compliance
 from dangjian.orglife.periods import Period, PeriodKind
 from dangjian.orgs.choices import BRANCH_KINDS
@@ -35,6 +35,8 @@ from .services import Draft, SendResult, notifications_send
 
 # Recruitment steps are announced this many days before their deadline.
 RECRUITMENT_LOOKAHEAD_DAYS = 14
+# A reminder names this many members without a dues base, then says how many more.
+BASE_NAMES_SHOWN = 5
 STEP = Organization.steplen
 
 
@@ -153,13 +155,18 @@ def recruitment_reminders(today: dt.date) -> list[Reminder]:
 
 
 def dues_reminders(today: dt.date) -> list[Reminder]:
-    """Members three or more months in arrears, one reminder per branch. Two queries."""
+    """Per branch, one reminder: members three or more months in arrears, and members with no
+    dues base for this year (the base is set once a year). Three queries."""
     lines: dict[int, list[str]] = defaultdict(list)
     for arrears in dues_arrears(user=SYSTEM, today=today):
         if arrears.warning:
             lines[arrears.organization_id].append(
                 f"{arrears.name} 连续{arrears.months_unpaid}个月未交（欠{arrears.owed:.2f}元）"
             )
+    in_arrears = set(lines)
+    for organization_id, names in members_without_base(user=SYSTEM, year=today.year).items():
+        shown = "、".join(names[:BASE_NAMES_SHOWN]) + ("等" if len(names) > BASE_NAMES_SHOWN else "")
+        lines[organization_id].append(f"{len(names)}名党员尚未核定{today.year}年党费基数（{shown}）")
     orgs = _orgs_by_id(lines)
     return [
         Reminder(
@@ -167,8 +174,10 @@ def dues_reminders(today: dt.date) -> list[Reminder]:
             org.id,
             org.path,
             org.name,
-            "党费欠交：" + "；".join(lines[org.id]),
-            reverse("dues:arrears", args=[org.code]),
+            "党费：" + "；".join(lines[org.id]),
+            reverse("dues:arrears", args=[org.code])
+            if org.id in in_arrears
+            else reverse("dues:profiles", args=[org.code]),
         )
         for org in orgs.values()
     ]
