@@ -9,6 +9,7 @@ from dangjian.members.api import MemberViewSet
 from dangjian.orglife.api import ComplianceViewSet, RecordViewSet
 from dangjian.orgs.api import OrganizationViewSet
 from dangjian.recruitment.api import CandidateViewSet
+from dangjian.terms.api import ElectionViewSet, TermCalendarViewSet
 
 router = DefaultRouter()
 router.register("orgs", OrganizationViewSet, basename="api-org")
@@ -24,5 +25,7 @@ router.register("assessment/weak", WeakOrganizationViewSet, basename="api-assess
 router.register("ledger/items", LedgerItemViewSet, basename="api-ledger-item")
 router.register("ledger/dispatch", DispatchRecipientViewSet, basename="api-ledger-dispatch")
 router.register("ledger/targets", TargetViewSet, basename="api-ledger-target")
+router.register("terms/elections", ElectionViewSet, basename="api-terms-election")
+router.register("terms/calendar", TermCalendarViewSet, basename="api-terms-calendar")
 
 urlpatterns = router.urls

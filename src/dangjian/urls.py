@@ -14,6 +14,7 @@ urlpatterns = [
     path("orglife/", include("dangjian.orglife.urls")),
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("terms/", include("dangjian.terms.urls")),
     path("assessment/", include("dangjian.assessment.urls")),
     path("ledger/", include("dangjian.ledger.urls")),
     path("notifications/", include("dangjian.notifications.urls")),

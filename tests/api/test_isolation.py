@@ -142,8 +142,15 @@ def router_routes() -> set[tuple[str, str]]:
 def test_matrices_cover_every_route_and_method():
     # Organizational-life, recruitment and dues routes have their own matrices in
     # tests/orglife/test_api.py, tests/recruitment/test_api.py, tests/dues/test_api.py and
-    # tests/ledger/test_api.py (assessment and ledger).
-    own_matrices = ("api-orglife-", "api-recruitment-", "api-dues-", "api-assessment", "api-ledger-")
+    # tests/ledger/test_api.py (assessment and ledger) and tests/terms/test_api.py.
+    own_matrices = (
+        "api-orglife-",
+        "api-recruitment-",
+        "api-dues-",
+        "api-assessment",
+        "api-ledger-",
+        "api-terms-",
+    )
     routes = {(name, method) for name, method in router_routes() if not name.startswith(own_matrices)}
     covered_by_township = {(name, method) for name, method, *_ in TOWNSHIP_A_ADMIN_ON_TOWNSHIP_B}
     covered_by_township |= {(name, "get") for name, _ in LIST_READS}

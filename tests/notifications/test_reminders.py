@@ -186,7 +186,8 @@ def test_command_reports_what_it_sent(busy_world):
     assert lines[0] == "2026-05-20 待办提醒"
     assert "  组织生活：3 个党组织" in lines
     assert "  发展党员：1 个党组织" in lines
-    assert "  党费：1 个党组织" in lines
+    # TA01's arrears, and TA02 and TB01 whose members have no 2026 dues base yet.
+    assert "  党费：3 个党组织" in lines
     assert "  换届：1 个党组织" in lines
     assert lines[-1] == f"新发消息 {sent} 条，今日已发过 0 条"
     again = StringIO()
@@ -208,7 +209,9 @@ def test_the_task_runs_the_reminders(busy_world):
 
 def test_in_january_last_year_s_ended_periods_are_overdue(world):
     texts = [
-        r.text for r in collect_reminders(dt.date(2026, 1, 10)) if r.organization_id == world.branch_b1.pk
+        r.text
+        for r in collect_reminders(dt.date(2026, 1, 10))
+        if r.organization_id == world.branch_b1.pk and r.kind == NotificationKind.ORGLIFE
     ]
     (orglife,) = texts
     assert "逾期：2025年12月 未开展主题党日" in orglife

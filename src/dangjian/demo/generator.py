@@ -39,6 +39,7 @@ from dangjian.orgs.rules import COMMITTEE_MIN_FULL_MEMBERS, TERM_WARNING_DAYS
 from . import vocabulary as vocab
 from .assessment import delete_assessment_data, write_assessment_year
 from .orglife import plan_year_of_life, write_year_of_life
+from .workflows import WorkflowCounts, delete_workflows, write_workflows
 
 BATCH_SIZE = 1000
 PROBATIONARY_SHARE = 0.03
@@ -955,6 +956,7 @@ class LoadResult:
     roles: int = 0
     activities: int = 0
     attendance: int = 0
+    workflows: WorkflowCounts | None = None  # the county's pipeline, dues and terms, when written
     seconds: float = 0.0
     root: Organization | None = None
     county: Organization | None = None
@@ -970,7 +972,8 @@ class LoadResult:
             f"党员{self.members}名（其中预备党员{self.probationary}名），"
             f"入党和转正记录{self.events}条，党内职务{self.roles}个，"
             f"组织生活记录{self.activities}条（出勤{self.attendance}人次）；"
-            f"用时{self.seconds:.1f}秒。"
+            + (self.workflows.describe() if self.workflows else "")
+            + f"用时{self.seconds:.1f}秒。"
         )
 
     def summary(self) -> dict:
@@ -1127,6 +1130,7 @@ def delete_all() -> dict[str, int]:
     }
     try:
         delete_assessment_data()
+        delete_workflows()
         Attendance.objects.all().delete()
         Activity.objects.all().delete()
         LocalRuleSet.objects.all().delete()
@@ -1182,6 +1186,10 @@ def load_demo(
                 write_year_of_life(life, BATCH_SIZE)
                 result.activities += len(life.activities)
                 result.attendance += len(life.attendance)
+                # Recruitment pipeline, dues year and term calendar (demo/workflows.py).
+                result.workflows = write_workflows(
+                    plan, Rng(f"{seed}:workflows:{spec.code}"), as_of, BATCH_SIZE
+                )
                 write_assessment_year(plan, Rng(f"{seed}:assessment:{spec.code}"), as_of)
             if result.county is None:
                 result.county, result.first_township, result.secretary_branch = (

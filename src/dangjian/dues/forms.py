@@ -31,3 +31,15 @@ class PaymentForm(StyledForm):
     paid_on = forms.DateField(label="交纳日期", widget=DateInput())
     method = forms.ChoiceField(label="交纳方式", choices=[("", "—"), *PaymentMethod.choices], required=False)
     reference = forms.CharField(label="凭证号", max_length=64, required=False)
+
+
+class ExemptionForm(StyledForm):
+    first_month = forms.IntegerField(label="起始月", min_value=1, max_value=12)
+    last_month = forms.IntegerField(label="截止月", min_value=1, max_value=12)
+    monthly_amount = forms.DecimalField(
+        label="减免后每月应交（元，免交填0）", max_digits=10, decimal_places=2, min_value=0
+    )
+    reason = forms.CharField(label="减免理由", max_length=300)
+    branch_decided_on = forms.DateField(label="党支部研究日期", widget=DateInput())
+    approved_by = forms.CharField(label="批准的党委", max_length=120)
+    approved_on = forms.DateField(label="批准日期", widget=DateInput())

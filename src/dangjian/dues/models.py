@@ -79,3 +79,44 @@ class DuesMonth(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.paid >= self.due
+
+
+class DuesExemption(models.Model):
+    """少交或免交党费: a member in hardship pays less (or nothing) for some months of a year,
+    on the branch's decision approved by the superior committee. `monthly_amount` 0 is an
+    exemption; the months' ledger rows are due that amount."""
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="dues_exemptions", verbose_name="党员"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    first_month = models.PositiveSmallIntegerField("起始月")
+    last_month = models.PositiveSmallIntegerField("截止月")
+    monthly_amount = models.DecimalField("减免后每月应交（元）", max_digits=10, decimal_places=2)
+    reason = models.CharField("减免理由", max_length=300)
+    branch_decided_on = models.DateField("党支部研究日期")
+    approved_by = models.CharField("批准的党委", max_length=120)
+    approved_on = models.DateField("批准日期")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    restrict_path = "member__organization__path"
+
+    class Meta:
+        verbose_name = "党费减免"
+        verbose_name_plural = "党费减免"
+        ordering = ["-year", "first_month", "id"]
+        indexes = [models.Index(fields=["member", "year"], name="dues_exemption_member_year")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.year}年{self.first_month}-{self.last_month}月党费减免"
+
+    @property
+    def is_exemption(self) -> bool:
+        return self.monthly_amount == 0
+
+    def covers(self, month: int) -> bool:
+        return self.first_month <= month <= self.last_month

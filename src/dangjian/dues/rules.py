@@ -10,6 +10,7 @@ up is how amounts are rounded in Chinese bookkeeping."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from .choices import DuesCategory
@@ -104,3 +105,47 @@ def unpaid_run(months_unpaid: list[bool]) -> int:
             break
         run += 1
     return run
+
+
+# 对生活确有困难的党员，经党支部研究、报上一级党委批准，可以少交或免交党费 (SOURCE). The base is
+# set once a year, so a reduction runs within one year and is decided again with the next base.
+SOURCE_EXEMPTION = f"{SOURCE}（少交或免交党费须经党支部研究，报上一级党委批准）"
+
+
+def exemption_errors(
+    *,
+    first_month: int,
+    last_month: int,
+    monthly_amount: Decimal,
+    normal_due: Decimal | None,
+    reason: str,
+    approved_by: str,
+    branch_decided_on: dt.date,
+    approved_on: dt.date,
+    today: dt.date,
+) -> list[tuple[str, str]]:
+    errors = []
+    if not 1 <= first_month <= 12 or not 1 <= last_month <= 12:
+        errors.append(("first_month", "起止月份应在1至12月之间"))
+    elif first_month > last_month:
+        errors.append(
+            (
+                "last_month",
+                f"截止月{last_month}月早于起始月{first_month}月（减免在一个年度内，跨年请次年重新办理）",
+            )
+        )
+    if monthly_amount < 0:
+        errors.append(("monthly_amount", "减免后每月应交不能为负数"))
+    elif normal_due is not None and monthly_amount >= normal_due:
+        errors.append(("monthly_amount", f"减免后每月应交{monthly_amount}元，应少于核定的每月{normal_due}元"))
+    if not reason.strip():
+        errors.append(("reason", "请填写减免理由（如生活确有困难的情况）"))
+    if not approved_by.strip():
+        errors.append(
+            ("approved_by", f"少交或免交党费须报上一级党委批准，请填写批准的党委；依据：{SOURCE_EXEMPTION}")
+        )
+    if branch_decided_on > approved_on:
+        errors.append(("approved_on", "批准日期不能早于党支部研究日期"))
+    if approved_on > today:
+        errors.append(("approved_on", "批准日期不能晚于今天"))
+    return errors

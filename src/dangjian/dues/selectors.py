@@ -11,10 +11,13 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
+from dangjian.members.choices import MemberStatus
+from dangjian.members.models import Member
+from dangjian.orgs.choices import BRANCH_KINDS
 from dangjian.orgs.models import Organization
 
 from . import rules
-from .models import DuesMonth
+from .models import DuesExemption, DuesMonth
 from .services import month_start
 
 
@@ -128,3 +131,32 @@ def dues_rollup(*, user: Any, organization: Organization, year: int) -> list[Rol
             )
         )
     return result
+
+
+def members_without_base(
+    *, user: Any, year: int, organization: Organization | None = None
+) -> dict[int, list[str]]:
+    """Active members of branches in reach with no dues base for `year` (the base is set once
+    a year), branch id → names. One query."""
+    members = (
+        Member.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .filter(status=MemberStatus.ACTIVE, organization__kind__in=BRANCH_KINDS)
+        .exclude(dues_profiles__year=year)
+    )
+    if organization is not None:
+        members = members.filter(organization__path__startswith=organization.path)
+    found: dict[int, list[str]] = {}
+    for organization_id, name in members.order_by("organization_id", "name").values_list(
+        "organization_id", "name"
+    ):
+        found.setdefault(organization_id, []).append(name)
+    return found
+
+
+def dues_exemptions(*, user: Any, branch: Organization, year: int) -> QuerySet[DuesExemption]:
+    return (
+        DuesExemption.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .filter(member__organization=branch, year=year)
+        .select_related("member")
+        .order_by("member__name", "first_month")
+    )

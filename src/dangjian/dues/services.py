@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from dangjian.core.audit import audit_record, changed, snapshot
 from dangjian.core.restrict import require
@@ -20,7 +21,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from . import rules
-from .models import DuesMonth, DuesProfile
+from .models import DuesExemption, DuesMonth, DuesProfile
 
 PROFILE_FIELDS = ("category", "monthly_base", "fixed_amount", "voluntary_extra", "monthly_due", "set_on")
 PAYMENT_FIELDS = ("paid", "paid_on", "method", "reference")
@@ -117,6 +118,12 @@ def dues_month_open(*, actor: Any, branch: Organization, month: dt.date) -> Open
             "member_id", "monthly_due"
         )
     )
+    # An approved reduction or exemption (少交或免交) covering the month sets what is due.
+    for exemption in DuesExemption.objects.filter(
+        member__in=members, year=first.year, first_month__lte=first.month, last_month__gte=first.month
+    ):
+        if exemption.member_id in dues:
+            dues[exemption.member_id] = exemption.monthly_amount
     missing = [m.name for m in members if m.pk not in dues and m.pk not in opened]
     if missing:
         _raise([("member", f"以下党员尚未核定{first.year}年党费基数：{'、'.join(missing)}")])
@@ -175,3 +182,96 @@ def dues_payment_record(
         after=new,
     )
     return entry
+
+
+EXEMPTION_FIELDS = (
+    "year",
+    "first_month",
+    "last_month",
+    "monthly_amount",
+    "reason",
+    "branch_decided_on",
+    "approved_by",
+    "approved_on",
+)
+
+
+@transaction.atomic
+def dues_exemption_grant(
+    *,
+    actor: Any,
+    member: Member,
+    year: int,
+    first_month: int,
+    last_month: int,
+    monthly_amount: Decimal,
+    reason: str,
+    branch_decided_on: dt.date,
+    approved_by: str,
+    approved_on: dt.date,
+    today: dt.date | None = None,
+) -> DuesExemption:
+    """少交或免交党费: the superior committee's approval on file. The months of the ledger
+    already opened in the range and not yet paid in full are due the new amount."""
+    member = Member.objects.select_related("organization").get(pk=member.pk)
+    branch = member.organization
+    superior = Organization.objects.get_parent(branch)
+    # The superior committee approves (the branch only decides): its users record it.
+    require(actor, "change", superior or branch)
+    today = today or dt.date.today()
+    profile = DuesProfile.objects.filter(member=member, year=year).first()
+    errors = rules.exemption_errors(
+        first_month=first_month,
+        last_month=last_month,
+        monthly_amount=monthly_amount,
+        normal_due=profile.monthly_due if profile else None,
+        reason=reason,
+        approved_by=approved_by,
+        branch_decided_on=branch_decided_on,
+        approved_on=approved_on,
+        today=today,
+    )
+    if profile is None:
+        errors.append(("year", f"{member.name}尚未核定{year}年党费基数，请先核定再办理减免"))
+    overlapping = (
+        DuesExemption.objects.select_for_update()
+        .filter(member=member, year=year, first_month__lte=last_month, last_month__gte=first_month)
+        .first()
+    )
+    if overlapping is not None:
+        errors.append(
+            (
+                "first_month",
+                f"与已批准的{overlapping.first_month}至{overlapping.last_month}月减免重叠",
+            )
+        )
+    _raise(errors)
+    exemption = DuesExemption(
+        member=member,
+        year=year,
+        first_month=first_month,
+        last_month=last_month,
+        monthly_amount=rules.to_fen(monthly_amount),
+        reason=reason.strip(),
+        branch_decided_on=branch_decided_on,
+        approved_by=approved_by.strip(),
+        approved_on=approved_on,
+        recorded_by=_user(actor),
+    )
+    exemption.full_clean(exclude=["member"])
+    exemption.save()
+    months = DuesMonth.objects.select_for_update().filter(
+        member=member,
+        month__gte=dt.date(year, first_month, 1),
+        month__lte=dt.date(year, last_month, 1),
+        paid__lt=F("due"),
+    )
+    adjusted = months.update(due=exemption.monthly_amount)
+    audit_record(
+        actor=actor,
+        action="dues.exemption_grant",
+        obj=exemption,
+        organization=branch,
+        after=snapshot(exemption, EXEMPTION_FIELDS) | {"ledger_months_adjusted": adjusted},
+    )
+    return exemption

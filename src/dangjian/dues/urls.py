@@ -12,6 +12,7 @@ urlpatterns = [
     path("branch/<str:code>/ledger-<int:year>.xlsx", views.ledger_export, name="export"),
     path("entry/<int:pk>/pay/", views.pay, name="pay"),
     path("member/<int:pk>/profile/", views.profile_edit, name="profile"),
+    path("member/<int:pk>/exemption/", views.exemption_create, name="exemption"),
     path("arrears/<str:code>/", views.arrears, name="arrears"),
     path("totals/<str:code>/", views.totals, name="totals"),
 ]

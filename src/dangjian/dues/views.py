@@ -33,7 +33,7 @@ from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import rules, selectors, services
 from .choices import PaymentMethod
-from .forms import PaymentForm, ProfileForm
+from .forms import ExemptionForm, PaymentForm, ProfileForm
 from .models import DuesMonth, DuesProfile
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -200,6 +200,9 @@ def profiles(request: HttpRequest, code: str) -> HttpResponse:
             "year": year,
             "rows": [(member, found.get(member.pk)) for member in members],
             "can_change": path_in_scope(user, "change", branch.path),
+            "can_approve": _may_approve(user, branch),
+            "missing": sum(1 for member in members if member.pk not in found),
+            "exemptions": list(selectors.dues_exemptions(user=user, branch=branch, year=year)),
         },
     )
 
@@ -379,3 +382,49 @@ def year_ledger_workbook(branch: Organization, year: int, entries: list[DuesMont
     detail.set_column(0, 6, 12)
     book.close()
     return buffer.getvalue()
+
+
+def _may_approve(user: Any, branch: Organization) -> bool:
+    """Reductions are approved by the superior committee: its users record them."""
+    return bool(branch.parent_path) and path_in_scope(user, "change", branch.parent_path)
+
+
+@login_required
+def exemption_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    member = Member.objects.restrict(user, "view").select_related("organization").filter(pk=pk).first()
+    if member is None or not _may_approve(user, member.organization):
+        raise Http404("党员不存在，或党费减免须由上级党委批准")
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError as error:
+        raise Http404("年度无效") from error
+    parent = Organization.objects.get_parent(member.organization)
+    form = ExemptionForm(
+        request.POST or None,
+        initial={
+            "first_month": today.month if year == today.year else 1,
+            "last_month": 12,
+            "monthly_amount": Decimal(0),
+            "approved_by": parent.name if parent else "",
+            "approved_on": today,
+            "branch_decided_on": today,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dues_exemption_grant(
+                actor=user, member=member, year=year, today=today, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"已记录{member.name}{year}年党费减免")
+            return redirect(reverse("dues:profiles", args=[member.organization.code]) + f"?year={year}")
+    profile = DuesProfile.objects.filter(member=member, year=year).first()
+    return render(
+        request,
+        "dues/exemption_form.html",
+        {"member": member, "year": year, "form": form, "profile": profile, "source": rules.SOURCE_EXEMPTION},
+    )

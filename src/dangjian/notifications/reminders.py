@@ -21,20 +21,22 @@ from django.urls import reverse
 from dangjian.access.models import Grant
 from dangjian.access.roles import BRANCH_ONLY_ROLES, roles_allowing
 from dangjian.core.restrict import minimal_prefixes
-from dangjian.dues.selectors import dues_arrears
+from dangjian.dues.selectors import dues_arrears, members_without_base
 from dangjian.orglife.compliance import judge_branch, subtree_compliance
 from dangjian.orglife.periods import Period, PeriodKind
-from dangjian.orgs.choices import BRANCH_KINDS, OrgKind, OrgStatus
+from dangjian.orgs.choices import BRANCH_KINDS
 from dangjian.orgs.models import Organization
-from dangjian.orgs.rules import OrgFigures, org_warnings
+from dangjian.orgs.rules import TERM_WARNING_DAYS
 from dangjian.recruitment.selectors import candidate_rows
+from dangjian.terms.selectors import term_calendar
 
 from .choices import NotificationKind
 from .services import Draft, SendResult, notifications_send
 
 # Recruitment steps are announced this many days before their deadline.
 RECRUITMENT_LOOKAHEAD_DAYS = 14
-TERM_WARNINGS = frozenset({"term_ended", "term_ending"})
+# A reminder names this many members without a dues base, then says how many more.
+BASE_NAMES_SHOWN = 5
 STEP = Organization.steplen
 
 
@@ -153,13 +155,18 @@ def recruitment_reminders(today: dt.date) -> list[Reminder]:
 
 
 def dues_reminders(today: dt.date) -> list[Reminder]:
-    """Members three or more months in arrears, one reminder per branch. Two queries."""
+    """Per branch, one reminder: members three or more months in arrears, and members with no
+    dues base for this year (the base is set once a year). Three queries."""
     lines: dict[int, list[str]] = defaultdict(list)
     for arrears in dues_arrears(user=SYSTEM, today=today):
         if arrears.warning:
             lines[arrears.organization_id].append(
                 f"{arrears.name} 连续{arrears.months_unpaid}个月未交（欠{arrears.owed:.2f}元）"
             )
+    in_arrears = set(lines)
+    for organization_id, names in members_without_base(user=SYSTEM, year=today.year).items():
+        shown = "、".join(names[:BASE_NAMES_SHOWN]) + ("等" if len(names) > BASE_NAMES_SHOWN else "")
+        lines[organization_id].append(f"{len(names)}名党员尚未核定{today.year}年党费基数（{shown}）")
     orgs = _orgs_by_id(lines)
     return [
         Reminder(
@@ -167,43 +174,41 @@ def dues_reminders(today: dt.date) -> list[Reminder]:
             org.id,
             org.path,
             org.name,
-            "党费欠交：" + "；".join(lines[org.id]),
-            reverse("dues:arrears", args=[org.code]),
+            "党费：" + "；".join(lines[org.id]),
+            reverse("dues:arrears", args=[org.code])
+            if org.id in in_arrears
+            else reverse("dues:profiles", args=[org.code]),
         )
         for org in orgs.values()
     ]
 
 
 def term_reminders(today: dt.date) -> list[Reminder]:
-    """Organizations whose term ends within 90 days or has ended (orgs.rules). One query."""
+    """Organizations whose election is due within 90 days or overdue, approved postponements
+    applied (terms.selectors). Three queries per tree root."""
     found = []
-    organizations = (
-        Organization.objects.filter(
-            status=OrgStatus.ACTIVE, term_started_on__isnull=False, term_years__isnull=False
-        )
-        .exclude(kind=OrgKind.GROUP)
-        .order_by("path")
-    )
-    for organization in organizations:
-        figures = OrgFigures(
-            kind=organization.kind,
-            full_members=0,
-            probationary_members=0,
-            has_committee=organization.has_committee,
-            term_ends_on=organization.term_ends_on,
-        )
-        for warning in org_warnings(figures, today):
-            if warning.code in TERM_WARNINGS:
-                found.append(
-                    Reminder(
-                        NotificationKind.TERM,
-                        organization.pk,
-                        organization.path,
-                        organization.name,
-                        f"换届：{warning.message}",
-                        reverse("orgs:detail", args=[organization.code]),
-                    )
+    for root in Organization.objects.get_root_nodes():
+        calendar = term_calendar(user=SYSTEM, organization=root, today=today)
+        for row in [*calendar.overdue, *calendar.due_soon]:
+            if row.days_left > TERM_WARNING_DAYS:
+                continue
+            organization = row.organization
+            postponed = f"（经批准延期至{row.due_on:%Y-%m-%d}）" if row.postponement else ""
+            text = (
+                f"任期已于{row.term_ends_on:%Y-%m-%d}届满{postponed}，应换届，已逾期{-row.days_left}天"
+                if row.overdue
+                else f"任期{row.term_ends_on:%Y-%m-%d}届满{postponed}，还有{row.days_left}天，请做好换届准备"
+            )
+            found.append(
+                Reminder(
+                    NotificationKind.TERM,
+                    organization.pk,
+                    organization.path,
+                    organization.name,
+                    f"换届：{text}",
+                    reverse("terms:org", args=[organization.code]),
                 )
+            )
     return found
 
 

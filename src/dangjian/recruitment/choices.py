@@ -12,7 +12,8 @@ class Stage(models.TextChoices):
 class Step(models.TextChoices):
     """The 25 steps of 《中国共产党发展党员工作细则》(2014), in order, plus three steps that
     are not numbered there: the township's filing of applications (a local practice in
-    domain.md), its one-month review, and the extension of probation (党章第七条)."""
+    domain.md), its one-month review, the extension of probation (党章第七条), a branch
+    meeting's vote that did not carry, and the end of a candidacy (取消资格)."""
 
     APPLICATION = "application", "递交入党申请书"
     APPLICATION_TALK = "application_talk", "党组织派人谈话"
@@ -42,6 +43,9 @@ class Step(models.TextChoices):
     CONVERSION_VOTE = "conversion_vote", "支部大会讨论（预备党员转正）"
     CONVERSION_APPROVAL = "conversion_approval", "上级党委审批（预备党员转正）"
     ARCHIVING = "archiving", "材料归档"
+    ADMISSION_VOTE_FAILED = "admission_vote_failed", "支部大会讨论未通过（接收预备党员）"
+    CONVERSION_VOTE_FAILED = "conversion_vote_failed", "支部大会讨论未通过（预备党员转正）"
+    STOPPED = "stopped", "取消资格（终止发展程序）"
 
 
 class CandidateStatus(models.TextChoices):

@@ -25,6 +25,9 @@ STEP_EXTRA_FIELDS: dict[str, tuple[str, ...]] = {
     Step.CONVERSION_VOTE: ("votes_present", "votes_in_favour"),
     Step.ADMISSION_APPROVAL: ("reason",),
     Step.PROBATION_EXTENSION: ("extension_months", "reason"),
+    Step.ADMISSION_VOTE_FAILED: ("votes_present", "votes_in_favour"),
+    Step.CONVERSION_VOTE_FAILED: ("votes_present", "votes_in_favour"),
+    Step.STOPPED: ("reason",),
 }
 ALWAYS = ("step", "occurred_on", "documents", "note")
 OPTIONAL_FIELDS = frozenset(name for names in STEP_EXTRA_FIELDS.values() for name in names)
@@ -109,3 +112,10 @@ class StepForm(forms.Form):
         for name in ("contacts", "sponsors"):
             data[name] = list(data.get(name) or [])
         return data
+
+
+class PlanForm(StyledForm):
+    quota = forms.IntegerField(label="计划发展党员（名）", min_value=0, max_value=100000)
+    under_35_quota = forms.IntegerField(label="其中35岁以下（名）", min_value=0, required=False)
+    women_quota = forms.IntegerField(label="其中女性（名）", min_value=0, required=False)
+    note = forms.CharField(label="说明", max_length=300, required=False)

@@ -115,3 +115,33 @@ class RecruitmentStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate} {self.get_step_display()} {self.occurred_on}"
+
+
+class RecruitmentPlan(models.Model):
+    """The yearly guiding plan (指导性计划) of an organization: how many new members it should
+    admit, with how many under 35 and how many women. Set by the superior; the progress is
+    counted from the admission votes on file, never typed."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="recruitment_plans", verbose_name="党组织"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    quota = models.PositiveIntegerField("计划发展党员（名）")
+    under_35_quota = models.PositiveIntegerField("其中35岁以下（名）", null=True, blank=True)
+    women_quota = models.PositiveIntegerField("其中女性（名）", null=True, blank=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    restrict_path = "organization__path"
+
+    class Meta:
+        verbose_name = "发展党员计划"
+        verbose_name_plural = "发展党员计划"
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="recruit_plan_org_year")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year}年发展党员计划"

@@ -9,6 +9,7 @@ Sources: 《中国共产党发展党员工作细则》(2014, cited as 细则 wit
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Callable, Mapping, Sequence
@@ -94,11 +95,33 @@ SPECS[Step.APPLICATION_FILING_REVIEW] = StepSpec(
 SPECS[Step.PROBATION_EXTENSION] = StepSpec(
     Step.PROBATION_EXTENSION, Step.ADMISSION_APPROVAL, source="《中国共产党章程》第七条"
 )
+# A branch meeting whose vote did not carry is on file too (细则第二十二条: the vote is by the
+# meeting; it may be held again), without advancing the person.
+SPECS[Step.ADMISSION_VOTE_FAILED] = StepSpec(
+    Step.ADMISSION_VOTE_FAILED, Step.APPLICATION_FORM, repeatable=True, source=f"{SOURCE_RULES}第二十二条"
+)
+SPECS[Step.CONVERSION_VOTE_FAILED] = StepSpec(
+    Step.CONVERSION_VOTE_FAILED,
+    Step.CONVERSION_APPLICATION,
+    repeatable=True,
+    source=f"{SOURCE_RULES}第三十二条",
+)
+# Ending a candidacy: an applicant or activist who no longer meets the conditions is taken
+# off the pipeline (细则第十二条: 对不具备条件的及时取消入党积极分子资格). A probationary member
+# is already on the roster: cancelling that (党章第七条) is a roster matter, not this step.
+SPECS[Step.STOPPED] = StepSpec(Step.STOPPED, Step.APPLICATION, source=f"{SOURCE_RULES}第十二条")
 assert len(REQUIRED_STEPS) == 25 and set(SPECS) == set(Step.values)
 
 # Steps that need the people named on them.
 TALK_STEPS = frozenset({Step.APPLICATION_TALK, Step.SUPERIOR_TALK})
 VOTE_STEPS = frozenset({Step.ADMISSION_VOTE, Step.CONVERSION_VOTE})
+# A failed vote and the vote it stands in for.
+FAILED_VOTE_STEPS = {
+    Step.ADMISSION_VOTE_FAILED: Step.ADMISSION_VOTE,
+    Step.CONVERSION_VOTE_FAILED: Step.CONVERSION_VOTE,
+}
+# Steps whose figures are judged against the branch's full members on the day.
+ROSTER_VOTE_STEPS = VOTE_STEPS | frozenset(FAILED_VOTE_STEPS)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -343,6 +366,48 @@ def _check_vote(entry: StepEntry, facts: Facts) -> list[tuple[str, str]]:
     return errors
 
 
+def _check_failed_vote(entry: StepEntry, facts: Facts) -> list[tuple[str, str]]:
+    """A vote that did not carry: the meeting was valid, the majority was not reached."""
+    passed = FAILED_VOTE_STEPS[Step(entry.step)]
+    if facts.history.get(passed):
+        return [("step", f"“{passed.label}”已于{fmt(max(facts.history[passed]))}通过，不能再记录未通过")]
+    errors = [
+        (name, message)
+        for name, message in vote_errors(len(facts.full_members), entry.votes_present, entry.votes_in_favour)
+        if "不能通过" not in message
+    ]
+    if errors:
+        return errors
+    entitled = len(facts.full_members)
+    if (entry.votes_in_favour or 0) * 2 > entitled:
+        return [
+            (
+                "votes_in_favour",
+                f"赞成{entry.votes_in_favour}人，已超过应到会有表决权的正式党员{entitled}人的半数，表决通过，"
+                f"请记录为“{passed.label}”",
+            )
+        ]
+    if entry.step == Step.CONVERSION_VOTE_FAILED:
+        as_vote = dataclasses.replace(entry, step=Step.CONVERSION_VOTE)
+        return [e for e in _check_vote(as_vote, facts) if e[0] == "occurred_on"]
+    return []
+
+
+def _check_stop(entry: StepEntry, facts: Facts) -> list[tuple[str, str]]:
+    errors = []
+    if not entry.reason.strip():
+        errors.append(("reason", "请填写取消资格（终止发展程序）的理由"))
+    if facts.history.get(Step.ADMISSION_VOTE):
+        errors.append(
+            (
+                "step",
+                "已接收为预备党员：取消预备党员资格须经支部大会讨论、上级党委批准，在党员管理中办理；"
+                "依据：《中国共产党章程》第七条",
+            )
+        )
+    return errors
+
+
 def _check_admission_approval(entry: StepEntry, facts: Facts) -> list[tuple[str, str]]:
     vote_on = _last(facts, Step.ADMISSION_VOTE)
     if vote_on is None:
@@ -409,6 +474,9 @@ _CHECKS: dict[str, Callable[[StepEntry, Facts], list[tuple[str, str]]]] = {
     Step.ADMISSION_APPROVAL: _check_admission_approval,
     Step.PROBATION_EXTENSION: _check_extension,
     Step.CONVERSION_APPROVAL: _check_conversion_approval,
+    Step.ADMISSION_VOTE_FAILED: _check_failed_vote,
+    Step.CONVERSION_VOTE_FAILED: _check_failed_vote,
+    Step.STOPPED: _check_stop,
 }
 
 

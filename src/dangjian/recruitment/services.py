@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from dangjian.core.audit import audit_record, snapshot
+from dangjian.core.audit import audit_record, changed, snapshot
 from dangjian.core.idnumber import IdNumberError, parse_id_number
 from dangjian.core.restrict import require
 from dangjian.members.choices import Category
@@ -26,7 +26,7 @@ from dangjian.orgs.models import Organization
 
 from . import rules
 from .choices import CandidateStatus, Step
-from .models import Candidate, RecruitmentStep
+from .models import Candidate, RecruitmentPlan, RecruitmentStep
 
 CANDIDATE_FIELDS = (
     "name",
@@ -170,7 +170,7 @@ def recruitment_step_record(
     if candidate.status == CandidateStatus.STOPPED:
         raise ValidationError({"step": f"{candidate.name}的发展程序已终止"})
     history = _history(candidate)
-    needs_roster = step in rules.VOTE_STEPS or step in (Step.CONTACTS_ASSIGNED, Step.SPONSORS_ASSIGNED)
+    needs_roster = step in rules.ROSTER_VOTE_STEPS or step in (Step.CONTACTS_ASSIGNED, Step.SPONSORS_ASSIGNED)
     full_members = full_members_on(branch, occurred_on) if needs_roster else {}
     entry = rules.StepEntry(
         step=step,
@@ -202,7 +202,7 @@ def recruitment_step_record(
         documents=documents,
         training_days=training_days,
         training_hours=training_hours,
-        votes_entitled=len(full_members) if step in rules.VOTE_STEPS else None,
+        votes_entitled=len(full_members) if step in rules.ROSTER_VOTE_STEPS else None,
         votes_present=votes_present,
         votes_in_favour=votes_in_favour,
         extension_months=extension_months,
@@ -258,4 +258,65 @@ def _advance(
             converted_on=rules.probation_ends(vote_on, candidate.extension_months),
         )
         candidate.status = CandidateStatus.COMPLETED
+    if record.step == Step.STOPPED:
+        candidate.status = CandidateStatus.STOPPED
     candidate.save(update_fields=["stage", "extension_months", "member", "status", "updated_at"])
+
+
+PLAN_FIELDS = ("quota", "under_35_quota", "women_quota", "note")
+
+
+@transaction.atomic
+def recruitment_plan_set(
+    *,
+    actor: Any,
+    organization: Organization,
+    year: int,
+    quota: int,
+    under_35_quota: int | None = None,
+    women_quota: int | None = None,
+    note: str = "",
+) -> RecruitmentPlan:
+    """下达指导性计划: the superior sets (or corrects) an organization's plan for a year."""
+    organization = Organization.objects.get(pk=organization.pk)
+    parent = Organization.objects.get_parent(organization)
+    # The plan is handed down: it is the superior's to set, not the organization's own.
+    require(actor, "change", parent or organization)
+    if actor is not None and parent is None and not getattr(actor, "is_superuser", False):
+        raise ValidationError({"organization": "顶层党组织的发展计划由其上级下达，本平台无法记录"})
+    errors: list[tuple[str, str]] = []
+    if organization.is_group:
+        errors.append(("organization", "党小组不单独下达发展党员计划"))
+    if quota < 0:
+        errors.append(("quota", "计划人数不能为负数"))
+    for name, label, value in (
+        ("under_35_quota", "35岁以下", under_35_quota),
+        ("women_quota", "女性", women_quota),
+    ):
+        if value is not None and not 0 <= value <= quota:
+            errors.append((name, f"其中{label}{value}名，应在0至计划总数{quota}名之间"))
+    _raise(errors)
+    plan = RecruitmentPlan.objects.select_for_update().filter(organization=organization, year=year).first()
+    before = snapshot(plan, PLAN_FIELDS) if plan else {}
+    plan = plan or RecruitmentPlan(organization=organization, year=year)
+    plan.quota, plan.under_35_quota, plan.women_quota, plan.note = (
+        quota,
+        under_35_quota,
+        women_quota,
+        note.strip(),
+    )
+    plan.set_by = _user(actor)
+    plan.full_clean(exclude=["organization"])
+    old, new = changed(before, snapshot(plan, PLAN_FIELDS))
+    if not new:
+        return plan
+    plan.save()
+    audit_record(
+        actor=actor,
+        action="recruitment.plan_set",
+        obj=plan,
+        organization=organization,
+        before=old or None,
+        after=new | {"year": year},
+    )
+    return plan

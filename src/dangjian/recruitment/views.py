@@ -26,7 +26,7 @@ from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import selectors, services
 from .choices import Step
-from .forms import STEP_EXTRA_FIELDS, CandidateFilterForm, CandidateForm, StepForm
+from .forms import STEP_EXTRA_FIELDS, CandidateFilterForm, CandidateForm, PlanForm, StepForm
 from .models import Candidate
 
 
@@ -192,4 +192,82 @@ def step_record(request: HttpRequest, pk: int) -> HttpResponse:
             "next": timeline.next,
             "has_extra": bool(STEP_EXTRA_FIELDS.get(chosen)),
         },
+    )
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("year", "")
+    today = timezone.localdate()
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year + 1 else today.year
+
+
+def _may_set_plan(user: Any, organization: Organization) -> bool:
+    """The plan is handed down by the superior."""
+    return bool(organization.parent_path) and path_in_scope(user, "change", organization.parent_path)
+
+
+@login_required
+@require_GET
+def plans(request: HttpRequest, code: str) -> HttpResponse:
+    """The year's plans and progress of an organization and its children, and the gaps:
+    villages without a new member for two years, village 党小组 without members."""
+    user = request.user
+    organization = organization_get(user, code)
+    year = _year(request)
+    rows = selectors.plan_progress(user=user, organization=organization, year=year)
+    return render(
+        request,
+        "recruitment/plans.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "year": year,
+            "years": range(timezone.localdate().year + 1, timezone.localdate().year - 4, -1),
+            "own": rows[0],
+            "children": [(row, path_in_scope(user, "change", organization.path)) for row in rows[1:]],
+            "can_set_own": _may_set_plan(user, organization),
+            "children_quota": sum(row.plan.quota for row in rows[1:] if row.plan),
+            "gaps": selectors.recruitment_gaps(
+                user=user, organization=organization, today=timezone.localdate()
+            ),
+            "gap_years": selectors.VILLAGE_GAP_YEARS,
+        },
+    )
+
+
+@login_required
+def plan_set(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    user = request.user
+    organization = organization_get(user, code)
+    if not _may_set_plan(user, organization) or organization.is_group:
+        raise Http404("发展党员计划由上级党组织下达")
+    current = selectors.plan_progress(user=user, organization=organization, year=year)[0].plan
+    initial = (
+        {
+            "quota": current.quota,
+            "under_35_quota": current.under_35_quota,
+            "women_quota": current.women_quota,
+            "note": current.note,
+        }
+        if current
+        else {}
+    )
+    form = PlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recruitment_plan_set(
+                actor=user,
+                organization=organization,
+                year=year,
+                **{**form.cleaned_data, "note": form.cleaned_data["note"] or ""},
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"已下达{organization.name}{year}年发展党员计划")
+            parent = Organization.objects.get_parent(organization)
+            target = parent.code if parent and path_in_scope(user, "view", parent.path) else organization.code
+            return redirect(f"{reverse('recruitment:plans', args=[target])}?year={year}")
+    return render(
+        request, "recruitment/plan_form.html", {"organization": organization, "form": form, "year": year}
     )

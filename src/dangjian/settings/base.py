@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "dangjian.orglife",
     "dangjian.recruitment",
     "dangjian.dues",
+    "dangjian.terms",
     "dangjian.ledger",
     "dangjian.assessment",
     "dangjian.notifications",
