@@ -27,7 +27,9 @@ from dangjian.orgs.models import Organization
 LONG_RUN = hypothesis_settings().max_examples > 100
 EXAMPLES_PER_OPERATION = 300 if LONG_RUN else 6
 PHASES = (
-    [Phase.explicit, Phase.generate, Phase.target, Phase.shrink] if LONG_RUN else [Phase.generate, Phase.shrink]
+    [Phase.explicit, Phase.generate, Phase.target, Phase.shrink]
+    if LONG_RUN
+    else [Phase.generate, Phase.shrink]
 )
 
 

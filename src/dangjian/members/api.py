@@ -164,6 +164,7 @@ class MemberViewSet(viewsets.GenericViewSet):
                 to_organization=data["to_organization"],
                 on=data["date"],
                 note=data.get("note", ""),
+                expected_from=member.organization,
             )
         return self._written(member)
 
