@@ -5,6 +5,7 @@ carry an organization or a member outside that township's subtree.
 Bounded in `make test` (a few examples per operation); `make fuzz` (HYPOTHESIS_PROFILE=fuzz)
 runs many more."""
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,8 @@ from dangjian.orgs.models import Organization
 # schemathesis' coverage phase (boundary values of every parameter, as explicit examples) and
 # hundreds of random examples per operation; `make test` draws a few random ones.
 LONG_RUN = hypothesis_settings().max_examples > 100
-EXAMPLES_PER_OPERATION = 300 if LONG_RUN else 6
+# FUZZ_EXAMPLES overrides the count, e.g. for a medium run on a busy machine.
+EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES") or (300 if LONG_RUN else 6))
 PHASES = (
     [Phase.explicit, Phase.generate, Phase.target, Phase.shrink]
     if LONG_RUN
