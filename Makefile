@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= auto
 # Python files whose types mypy checks (services and selectors, as architecture.md asks).
 TYPED := $(shell find src/dangjian -name 'services.py' -o -name 'selectors.py' -o -name 'restrict.py' | sort)
 
-.PHONY: install demo test lint format check-migrations pytest screenshots bench vendor clean
+.PHONY: install demo test lint format check-migrations pytest fuzz screenshots bench vendor clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,12 @@ check-migrations: install
 
 pytest: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# The long robustness run (docs/security.md): schemathesis over every API operation with its
+# coverage phase and 300 examples each, and 2,000 examples for every hypothesis property test
+# (each test file that imports hypothesis, schemathesis' included).
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n $(PYTEST_WORKERS) $(shell grep -rl --include='test_*.py' -e 'from hypothesis' -e 'import schemathesis' tests | sort)
 
 # Refresh the README's screenshots: the browser tests take them on the demo county.
 screenshots: install

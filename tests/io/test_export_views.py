@@ -141,11 +141,12 @@ def test_upload_rejects_unknown_extensions_and_big_files(world, client_for, sett
 
 
 def test_corrupt_file_shows_a_sentence_not_a_trace(world, client_for):
+    # Refused at upload (dangjian/io/uploads.py); tests/security/test_hostile_uploads.py has the rest.
     client = client_for("township_a_admin")
-    upload(client, "io:import-members", [], data=b"PK\x03\x04 broken")
-    job = ImportJob.objects.get()
-    page = client.get(reverse("io:job", args=[job.pk])).content.decode()
-    assert "无法读取文件：" in page and "Traceback" not in page
+    response = upload(client, "io:import-members", [], data=b"PK\x03\x04 broken")
+    page = response.content.decode()
+    assert response.status_code == 400 and "文件已损坏" in page and "Traceback" not in page
+    assert not ImportJob.objects.exists()
 
 
 def test_jobs_are_private(world, client_for):

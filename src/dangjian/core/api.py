@@ -66,6 +66,29 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     )
 
 
+# Years a filter may ask for: wide enough for any record the platform holds, narrow enough that
+# the database's date arithmetic (years 1 to 9999) never sees an impossible date.
+YEAR_RANGE = (1900, 2100)
+
+
+def ascii_int(text: str) -> int | None:
+    """An integer written in ASCII digits, else None. `str.isdigit()` alone also accepts "²" and
+    other Unicode digits that `int()` then refuses with a server error."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def int_param(request: Request, name: str, *, label: str, low: int, high: int) -> int | None:
+    """An optional whole-number query parameter within [low, high]; anything else is a 400 in Chinese."""
+    text = request.query_params.get(name, "").strip()
+    if not text:
+        return None
+    value = ascii_int(text)
+    if value is None or not low <= value <= high:
+        raise exceptions.ValidationError({name: [f"{label}应为 {low} 至 {high} 之间的整数"]})
+    return value
+
+
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500

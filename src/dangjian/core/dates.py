@@ -47,7 +47,8 @@ ACCEPTED_FORMS = (
 
 
 def from_excel_serial(serial: float) -> dt.date:
-    if serial != int(serial) or not (_MIN_SERIAL <= serial <= _MAX_SERIAL):
+    # The range test comes first: int() of an infinite or NaN cell would raise its own error.
+    if not (_MIN_SERIAL <= serial <= _MAX_SERIAL) or serial != int(serial):
         raise DateParseError("不是有效的 Excel 日期")
     return EXCEL_EPOCH + dt.timedelta(days=int(serial))
 

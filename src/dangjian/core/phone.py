@@ -5,7 +5,9 @@ import re
 from .text import clean_text
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?$")
+# Mainland area codes: three digits for Beijing (010) and the 02x cities, four for all others
+# (0 then 3-9). Spelling that out is what makes "01012345678" split as 010-12345678.
+_LANDLINE = re.compile(r"^(010|02\d|0[3-9]\d{2})-?(\d{7,8})(?:-(\d{1,6}))?$")
 
 
 class PhoneError(ValueError):

@@ -15,17 +15,19 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dangjian.core.api import Pagination, ScopedWritePermission, service_errors
+from dangjian.core.api import (
+    YEAR_RANGE,
+    Pagination,
+    ScopedWritePermission,
+    ascii_int,
+    int_param,
+    service_errors,
+)
 from dangjian.orgs.models import Organization
 
 from . import selectors, services
 from .models import DuesMonth
 from .serializers import ArrearsSerializer, DuesMonthSerializer, PaymentSerializer
-
-
-def _number(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @extend_schema_view(
@@ -57,7 +59,8 @@ class DuesMonthViewSet(viewsets.GenericViewSet):
         if code:
             root = Organization.objects.filter(code=code).first()
             queryset = queryset.filter(organization__path__startswith=root.path) if root else queryset.none()
-        year, month = _number(request, "year"), _number(request, "month")
+        year = int_param(request, "year", label="年度", low=YEAR_RANGE[0], high=YEAR_RANGE[1])
+        month = int_param(request, "month", label="月份", low=1, high=12)
         if year is not None:
             queryset = queryset.filter(month__year=year)
         if month is not None:
@@ -68,7 +71,8 @@ class DuesMonthViewSet(viewsets.GenericViewSet):
     @extend_schema(summary="记录交纳", request=PaymentSerializer, responses=DuesMonthSerializer)
     @action(detail=True, methods=["post"])
     def pay(self, request: Request, pk: str) -> Response:
-        entry = self.get_queryset().filter(pk=int(pk)).first() if str(pk).isdigit() else None
+        entry_id = ascii_int(str(pk))
+        entry = self.get_queryset().filter(pk=entry_id).first() if entry_id is not None else None
         if entry is None:
             raise NotFound("未找到该党费月账，或不在您的授权范围内")
         serializer = PaymentSerializer(data=request.data)

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from .report import ImportReport
+from .uploads import UploadRejected, check_upload
 
 
 def acting_user(username: str | None) -> Any:
@@ -40,6 +41,10 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"找不到文件：{path}")
         actor = acting_user(options["user"])
         with path.open("rb") as stream:
+            try:
+                check_upload(stream, path.name, limit_size=False)
+            except UploadRejected as error:
+                raise CommandError(str(error)) from error
             report = self.run_import(
                 actor=actor,
                 stream=stream,

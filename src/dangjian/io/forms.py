@@ -1,8 +1,7 @@
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 
-from .readers import ACCEPTED_EXTENSIONS, extension_of
+from .readers import ACCEPTED_EXTENSIONS
+from .uploads import UploadRejected, check_upload
 
 
 class ImportUploadForm(forms.Form):
@@ -20,14 +19,8 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        extension = extension_of(upload.name)
-        if extension not in ACCEPTED_EXTENSIONS:
-            raise forms.ValidationError(
-                f"不支持“{extension or '无扩展名'}”格式的文件，请上传 .xlsx、.xls、.ods 或 .csv 文件"
-            )
-        limit = settings.IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"文件太大（{filesizeformat(upload.size)}），最大允许 {filesizeformat(limit)}；请拆分后分批导入"
-            )
+        try:
+            check_upload(upload, upload.name, size=upload.size)
+        except UploadRejected as error:
+            raise forms.ValidationError(str(error)) from error
         return upload

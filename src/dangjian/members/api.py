@@ -15,7 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dangjian.core.api import Pagination, ScopedWritePermission, service_errors
+from dangjian.core.api import Pagination, ScopedWritePermission, ascii_int, service_errors
 from dangjian.core.audit import access_log_record
 from dangjian.core.models import AccessLog
 from dangjian.core.restrict import path_in_scope
@@ -72,8 +72,8 @@ class MemberViewSet(viewsets.GenericViewSet):
                 Prefetch("events", queryset=MemberEvent.objects.select_related("organization")),
                 Prefetch("roles", queryset=MemberRole.objects.select_related("organization")),
             )
-        pk = str(self.kwargs["pk"])
-        member = queryset.filter(pk=int(pk)).first() if pk.isdigit() else None
+        member_id = ascii_int(str(self.kwargs["pk"]))
+        member = queryset.filter(pk=member_id).first() if member_id is not None else None
         if member is None:
             raise NotFound("未找到该党员，或不在您的授权范围内")
         return member
@@ -167,6 +167,7 @@ class MemberViewSet(viewsets.GenericViewSet):
                 to_organization=data["to_organization"],
                 on=data["date"],
                 note=data.get("note", ""),
+                expected_from=member.organization,
             )
         return self._written(member)
 

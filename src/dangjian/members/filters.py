@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from dangjian.core.api import YEAR_RANGE
 from dangjian.core.dates import add_years
 from dangjian.members.choices import ETHNIC_GROUPS, Category, Education, MemberStatus, Sex
 from dangjian.members.models import Member, id_number_q
@@ -64,7 +65,15 @@ class MemberFilter(django_filters.FilterSet):
     age_band = django_filters.ChoiceFilter(
         label="年龄段", choices=[(value, label) for value, label, _, _ in AGE_BANDS], method="filter_age_band"
     )
-    joined_year = django_filters.NumberFilter(label="入党年份", field_name="joined_on", lookup_expr="year")
+    # Bounded: a year the database cannot turn into a date range would be a server error.
+    joined_year = django_filters.NumberFilter(
+        label="入党年份",
+        field_name="joined_on",
+        lookup_expr="year",
+        min_value=YEAR_RANGE[0],
+        max_value=YEAR_RANGE[1],
+        decimal_places=0,
+    )
 
     class Meta:
         model = Member

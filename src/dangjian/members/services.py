@@ -112,6 +112,17 @@ def _prepare(member: Member, today: dt.date, *, check_unique: bool = True) -> No
         raise
 
 
+def _locked_member(member: Member) -> Member:
+    """The member's row, locked until the transaction ends, read as it is now.
+
+    The row is locked alone: with a join, PostgreSQL re-checks the join against the row's new
+    version after waiting for the lock, so a member transferred meanwhile would drop out of the
+    result (DoesNotExist, a server error) instead of being read in its new branch."""
+    locked = Member.objects.select_for_update().get(pk=member.pk)
+    locked.organization = Organization.objects.get(pk=locked.organization_id)
+    return locked
+
+
 @transaction.atomic
 def member_create(*, actor: Any, organization: Organization, **fields: Any) -> Member:
     require(actor, "change", organization)
@@ -162,7 +173,7 @@ def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"unknown member fields: {sorted(unknown)}")
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    member = _locked_member(member)
     require(actor, "change", member.organization)
     before = snapshot(member, AUDITED_FIELDS)
     if "id_number" in fields:
@@ -189,15 +200,26 @@ def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
 
 @transaction.atomic
 def member_transfer(
-    *, actor: Any, member: Member, to_organization: Organization, on: dt.date, note: str = ""
+    *,
+    actor: Any,
+    member: Member,
+    to_organization: Organization,
+    on: dt.date,
+    note: str = "",
+    expected_from: Organization | None = None,
 ) -> Member:
     """组织关系转接 between two branches inside the system.
 
     The actor must reach both branches: a township cannot push members into another
-    township's branches (a transfer across scopes goes through their common superior)."""
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    township's branches (a transfer across scopes goes through their common superior).
+    `expected_from` is the branch the requester saw the member in: two people transferring
+    the same member at once queue on the row lock, and the second is told the member has
+    already moved instead of moving the member a second time."""
+    member = _locked_member(member)
     to_organization = Organization.objects.get(pk=to_organization.pk)
     source = member.organization
+    if expected_from is not None and source.pk != expected_from.pk:
+        _raise([("member", f"{member.name}的组织关系刚刚已由他人转入“{source.name}”，请刷新后再看")])
     require(actor, "change", source)
     require(actor, "change", to_organization)
     errors = placement_errors(to_organization, None)
@@ -255,7 +277,7 @@ def member_transfer(
 @transaction.atomic
 def member_convert(*, actor: Any, member: Member, converted_on: dt.date) -> Member:
     """预备党员转为正式党员, voted by the branch meeting on `converted_on`."""
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    member = _locked_member(member)
     require(actor, "change", member.organization)
     if member.category != Category.PROBATIONARY:
         raise ValidationError({"category": f"{member.name}已是正式党员"})
@@ -290,7 +312,7 @@ def member_exit(
     """A member leaves the roster: died, left the party, or transferred outside the system."""
     if kind not in EXIT_KINDS:
         raise ValueError(f"not an exit kind: {kind}")
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    member = _locked_member(member)
     require(actor, "change", member.organization)
     errors = []
     if member.status != MemberStatus.ACTIVE:

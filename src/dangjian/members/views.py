@@ -165,6 +165,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
                 to_organization=form.cleaned_data["to_code"],
                 on=form.cleaned_data["on"],
                 note=form.cleaned_data["note"],
+                expected_from=member.organization,
             ),
             {"to_organization": "to_code", "member": "to_code"},
         )

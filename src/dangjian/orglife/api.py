@@ -18,7 +18,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dangjian.core.api import Pagination, ScopedWritePermission, service_errors
+from dangjian.core.api import (
+    YEAR_RANGE,
+    Pagination,
+    ScopedWritePermission,
+    ascii_int,
+    int_param,
+    service_errors,
+)
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Organization
 
@@ -70,8 +77,8 @@ class RecordViewSet(viewsets.GenericViewSet):
         )
 
     def get_object(self) -> Activity:
-        pk = str(self.kwargs["pk"])
-        activity = self.get_queryset().filter(pk=int(pk)).first() if pk.isdigit() else None
+        activity_id = ascii_int(str(self.kwargs["pk"]))
+        activity = self.get_queryset().filter(pk=activity_id).first() if activity_id is not None else None
         if activity is None:
             raise NotFound("未找到该记录，或不在您的授权范围内")
         return activity
@@ -85,9 +92,9 @@ class RecordViewSet(viewsets.GenericViewSet):
         if code:
             root = Organization.objects.filter(code=code).first()
             queryset = queryset.filter(organization__path__startswith=root.path) if root else queryset.none()
-        year = request.query_params.get("year", "")
-        if year.isdigit():
-            queryset = queryset.filter(held_on__year=int(year))
+        year = int_param(request, "year", label="年度", low=YEAR_RANGE[0], high=YEAR_RANGE[1])
+        if year is not None:
+            queryset = queryset.filter(held_on__year=year)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(RecordSerializer(page, many=True).data)
 

@@ -16,7 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dangjian.core.api import Pagination, ScopedWritePermission, service_errors
+from dangjian.core.api import Pagination, ScopedWritePermission, ascii_int, service_errors
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
@@ -74,9 +74,10 @@ class CandidateViewSet(viewsets.GenericViewSet):
         }
 
     def _candidate(self, pk: str) -> Candidate:
+        candidate_id = ascii_int(str(pk))
         candidate = (
-            Candidate.objects.restrict(self.request.user, "view").filter(pk=int(pk)).first()
-            if str(pk).isdigit()
+            Candidate.objects.restrict(self.request.user, "view").filter(pk=candidate_id).first()
+            if candidate_id is not None
             else None
         )
         if candidate is None:

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Before any view-phase hook (the CSRF check reads the body): refuses oversized bodies unread.
+    "dangjian.io.uploads.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -186,10 +188,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Uploads: a county roster is a few MB; refuse anything absurd before it is parsed.
+# Uploads: a county roster is a few MB; refuse anything absurd before it is parsed
+# (dangjian/io/uploads.py). Form fields besides files stay small; files above 5 MB go to disk.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 30 * 1024 * 1024))
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+# What an .xlsx/.ods may inflate to (all its parts together): the zip-bomb limit.
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", 300 * 1024 * 1024))
+# Any request body beyond this is answered 413 before it is read: the largest file plus the form.
+UPLOAD_MAX_REQUEST_BYTES = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
 
 REST_FRAMEWORK = {
     # Token first: DRF answers an unauthenticated request with the first class's challenge, so
