@@ -26,7 +26,13 @@ def key(byte: int, key_id: str) -> str:
 
 
 def prod_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("DANGJIAN_")}
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE in this process (Playwright's
+    # sync API runs an event loop); a real deployment has no such variable.
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("DANGJIAN_") and name != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="dangjian.settings.prod",
         DANGJIAN_HOME=str(tmp_path),
