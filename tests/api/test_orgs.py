@@ -8,6 +8,7 @@ from dangjian.core.testing.world import make_member
 from dangjian.orgs.choices import OrgKind, OrgStatus, Sector
 from dangjian.orgs.models import Organization
 from dangjian.orgs.services import organization_create
+from dangjian.terms.services import term_postpone
 
 from .conftest import codes
 
@@ -216,3 +217,22 @@ def test_members_counted_per_org(world, api):
     )
     body = api("township_a_admin").get("/api/orgs/TA02/").json()
     assert (body["full_members"], body["probationary_members"]) == (1, 1)
+
+
+def test_detail_warning_respects_an_approved_postponement(world, api):
+    today = timezone.localdate()
+    branch = new_branch(
+        world, term_started_on=today.replace(year=today.year - 3) - dt.timedelta(days=1), term_years=3
+    )
+    postponed_to = branch.term_ends_on + dt.timedelta(days=30)
+    term_postpone(
+        actor=None,
+        organization=branch,
+        postponed_to=postponed_to,
+        reason="统一安排",
+        approved_by="甲镇党委",
+        approved_on=today,
+    )
+    body = api("township_a_admin").get("/api/orgs/TA03/").json()
+    [warning] = [w for w in body["warnings"] if w["code"].startswith("term_")]
+    assert warning["code"] == "term_postponed" and f"延期至{postponed_to:%Y-%m-%d}" in warning["message"]

@@ -97,13 +97,14 @@ def test_manual_score_within_points_and_evidence(awarded, evidence_required, evi
         assert "第3项" in error
 
 
-def figures(full=10, probationary=0, committee=True, term_ends_on=None):
+def figures(full=10, probationary=0, committee=True, term_ends_on=None, postponed_to=None):
     return OrgFigures(
         kind=OrgKind.BRANCH,
         full_members=full,
         probationary_members=probationary,
         has_committee=committee,
         term_ends_on=term_ends_on,
+        term_postponed_to=postponed_to,
     )
 
 
@@ -118,6 +119,17 @@ TODAY = dt.date(2026, 12, 20)
         (ScoringMethod.AUTO_COMMITTEE, figures(full=7, committee=True), True),
         (ScoringMethod.AUTO_TERM, figures(term_ends_on=TODAY), True),
         (ScoringMethod.AUTO_TERM, figures(term_ends_on=TODAY - dt.timedelta(days=1)), False),
+        # An approved postponement (选举条例第三条) keeps the item met until its day has passed.
+        (
+            ScoringMethod.AUTO_TERM,
+            figures(term_ends_on=TODAY - dt.timedelta(days=30), postponed_to=TODAY),
+            True,
+        ),
+        (
+            ScoringMethod.AUTO_TERM,
+            figures(term_ends_on=TODAY - dt.timedelta(days=30), postponed_to=TODAY - dt.timedelta(days=1)),
+            False,
+        ),
         (ScoringMethod.AUTO_MEMBER_COUNT, figures(full=50), True),
         (ScoringMethod.AUTO_MEMBER_COUNT, figures(full=50, probationary=1), False),
         (ScoringMethod.AUTO_MEMBER_COUNT, figures(full=3, committee=False), True),

@@ -21,7 +21,6 @@ from dangjian.ledger.choices import ItemSource, ItemStatus
 from dangjian.ledger.models import Ledger
 from dangjian.ledger.services import ledger_create, ledger_item_add, require_superior
 from dangjian.members.choices import Category, MemberStatus
-from dangjian.members.models import Member
 from dangjian.orgs.choices import BRANCH_KINDS, OrgKind
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import OrgFigures
@@ -417,17 +416,31 @@ def assessment_score(
 
 
 def org_figures(organization: Organization) -> OrgFigures:
-    counts = Member.objects.filter(organization=organization, status=MemberStatus.ACTIVE).aggregate(
-        full=Count("id", filter=Q(category=Category.FULL)),
-        probationary=Count("id", filter=Q(category=Category.PROBATIONARY)),
+    """The organization's own active members, and the approved postponement of its current
+    term's election, in one query (the postponement is a subquery, not a join)."""
+    figures = (
+        Organization.objects.filter(pk=organization.pk)
+        .with_term_postponement()
+        .annotate(
+            full=Count(
+                "members", filter=Q(members__status=MemberStatus.ACTIVE, members__category=Category.FULL)
+            ),
+            probationary=Count(
+                "members",
+                filter=Q(members__status=MemberStatus.ACTIVE, members__category=Category.PROBATIONARY),
+            ),
+        )
+        .values("full", "probationary", "term_postponed_to")
+        .get()
     )
     return OrgFigures(
         kind=organization.kind,
-        full_members=counts["full"],
-        probationary_members=counts["probationary"],
+        full_members=figures["full"],
+        probationary_members=figures["probationary"],
         has_committee=organization.has_committee,
         term_ends_on=organization.term_ends_on,
         is_active=organization.is_active,
+        term_postponed_to=figures["term_postponed_to"],
     )
 
 

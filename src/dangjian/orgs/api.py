@@ -79,7 +79,7 @@ class OrganizationViewSet(viewsets.GenericViewSet):
     }
 
     def get_queryset(self) -> Any:
-        return Organization.objects.restrict(self.request.user, "view")
+        return Organization.objects.restrict(self.request.user, "view").with_term_postponement()
 
     def get_object(self) -> Organization:
         organization = self.get_queryset().filter(code=self.kwargs[self.lookup_field]).first()

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.apps import apps
 from django.db import models
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -15,6 +16,17 @@ class OrganizationQuerySet(RestrictedQuerySet, MP_NodeQuerySet):
 
     def branches(self) -> "OrganizationQuerySet":
         return self.filter(kind__in=BRANCH_KINDS)
+
+    def with_term_postponement(self) -> "OrganizationQuerySet":
+        """Annotate `term_postponed_to`: the day the latest approved postponement of the
+        current term's election moved it to, or None. A subquery rather than a join, so the
+        member counts annotated beside it are not multiplied. The model is looked up here,
+        not imported, because the terms app depends on orgs."""
+        postponements = apps.get_model("terms", "TermPostponement").objects.filter(
+            organization=models.OuterRef("pk"), term_started_on=models.OuterRef("term_started_on")
+        )
+        latest = postponements.order_by("-approved_on", "-id").values("postponed_to")[:1]
+        return self.annotate(term_postponed_to=models.Subquery(latest))
 
 
 class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):  # type: ignore[misc]

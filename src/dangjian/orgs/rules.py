@@ -9,6 +9,10 @@ from .choices import BRANCH_KINDS, OrgKind
 SOURCE_BRANCH_RULES = "《中国共产党支部工作条例（试行）》（2018年）第二章 组织设置"
 SOURCE_COMMITTEE_RULES = "《中国共产党支部工作条例（试行）》（2018年）党支部委员会的设置"
 SOURCE_TERMS = "《中国共产党基层组织选举工作条例》（2020年）；《中国共产党支部工作条例（试行）》"
+# 选举条例第三条: the superior may approve postponing an election. The same text as
+# terms.rules.SOURCE_POSTPONE, repeated because terms depends on orgs, not the other way
+# (a test keeps the two equal).
+SOURCE_POSTPONE = "《中国共产党基层组织选举工作条例》（2020年）第三条"
 
 # A branch generally has at most 50 members.
 BRANCH_MAX_MEMBERS = 50
@@ -37,6 +41,8 @@ class OrgFigures:
     has_committee: bool
     term_ends_on: dt.date | None
     is_active: bool = True
+    # The day an approved postponement (terms.TermPostponement) of this term's election moved it to.
+    term_postponed_to: dt.date | None = None
 
     @property
     def members(self) -> int:
@@ -73,25 +79,57 @@ def org_warnings(figures: OrgFigures, today: dt.date) -> list[OrgWarning]:
             )
         )
     if figures.term_ends_on is not None and figures.kind != OrgKind.GROUP:
-        days_left = (figures.term_ends_on - today).days
-        if days_left < 0:
-            warnings.append(
-                OrgWarning(
-                    "term_ended",
-                    f"任期已于{figures.term_ends_on:%Y-%m-%d}届满，应按期换届",
-                    SOURCE_TERMS,
-                    severity="danger",
-                )
-            )
-        elif days_left <= TERM_WARNING_DAYS:
-            warnings.append(
-                OrgWarning(
-                    "term_ending",
-                    f"任期将于{figures.term_ends_on:%Y-%m-%d}届满（还有{days_left}天），请做好换届准备",
-                    SOURCE_TERMS,
-                )
-            )
+        warnings.extend(term_warnings(figures.term_ends_on, figures.term_postponed_to, today))
     return warnings
+
+
+def term_warnings(term_ends_on: dt.date, postponed_to: dt.date | None, today: dt.date) -> list[OrgWarning]:
+    """The warning of a term that ends soon or has ended. An approved postponement counts only
+    when it is later than the term's end (terms.rules.due_date): until its day the election
+    is not overdue; after it, it is."""
+    ends = f"{term_ends_on:%Y-%m-%d}"
+    if postponed_to is None or postponed_to <= term_ends_on:
+        days_left = (term_ends_on - today).days
+        if days_left < 0:
+            return [
+                OrgWarning("term_ended", f"任期已于{ends}届满，应按期换届", SOURCE_TERMS, severity="danger")
+            ]
+        if days_left <= TERM_WARNING_DAYS:
+            return [
+                OrgWarning(
+                    "term_ending", f"任期将于{ends}届满（还有{days_left}天），请做好换届准备", SOURCE_TERMS
+                )
+            ]
+        return []
+    due = f"{postponed_to:%Y-%m-%d}"
+    if today > postponed_to:
+        return [
+            OrgWarning(
+                "term_ended",
+                f"任期已于{ends}届满，经批准延期至{due}换届，延期已过仍未换届，应立即换届",
+                SOURCE_POSTPONE,
+                severity="danger",
+            )
+        ]
+    if today > term_ends_on:
+        days_left = (postponed_to - today).days
+        return [
+            OrgWarning(
+                "term_postponed",
+                f"任期已于{ends}届满，经批准延期至{due}换届（还有{days_left}天）",
+                SOURCE_POSTPONE,
+            )
+        ]
+    days_left = (term_ends_on - today).days
+    if days_left <= TERM_WARNING_DAYS:
+        return [
+            OrgWarning(
+                "term_ending",
+                f"任期将于{ends}届满（还有{days_left}天），已经批准延期至{due}换届",
+                SOURCE_POSTPONE,
+            )
+        ]
+    return []
 
 
 def placement_error(kind: str, parent_kind: str | None) -> str | None:

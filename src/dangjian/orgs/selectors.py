@@ -55,6 +55,8 @@ def figures_of(organization: Organization, full: int, probationary: int) -> OrgF
         has_committee=organization.has_committee,
         term_ends_on=organization.term_ends_on,
         is_active=organization.is_active,
+        # Annotated by OrganizationQuerySet.with_term_postponement on the querysets that feed this.
+        term_postponed_to=getattr(organization, "term_postponed_to", None),
     )
 
 
@@ -64,7 +66,7 @@ def visible_organizations(user: Any, action: str = "view") -> OrganizationQueryS
 
 def organization_get(user: Any, code: str, action: str = "view") -> Organization:
     """The organization with `code` if `user` may do `action` there; out of reach is a 404."""
-    organization = visible_organizations(user, action).filter(code=code).first()
+    organization = visible_organizations(user, action).with_term_postponement().filter(code=code).first()
     if organization is None:
         raise Http404("党组织不存在或不在授权范围内")
     return organization
@@ -74,10 +76,10 @@ def scope_roots(user: Any, action: str = "view") -> list[Organization]:
     """The top organizations of the user's reach: one per grant that no other grant covers."""
     prefixes = scope_prefixes(user, action)
     if isinstance(prefixes, Everything):
-        return list(Organization.get_root_nodes())
+        return list(Organization.get_root_nodes().with_term_postponement())
     if not prefixes:
         return []
-    return list(Organization.objects.filter(path__in=prefixes).order_by("path"))
+    return list(Organization.objects.with_term_postponement().filter(path__in=prefixes).order_by("path"))
 
 
 def subtree_member_counts(parent_path: str, child_depth: int) -> dict[str, tuple[int, int]]:
@@ -118,6 +120,7 @@ def organization_children(user: Any, organization: Organization) -> list[OrgRow]
     """The children of `organization` within the user's reach, each with figures and warnings."""
     children = list(
         visible_organizations(user)
+        .with_term_postponement()
         .filter(path__startswith=organization.path, depth=organization.depth + 1)
         .order_by("path")
     )
@@ -174,6 +177,7 @@ def warnings_in_scope(user: Any, limit: int = 200) -> tuple[list[OrgRow], int]:
         visible_organizations(user)
         .active()
         .exclude(kind=OrgKind.GROUP)
+        .with_term_postponement()
         .annotate(
             full=Count(
                 "members", filter=Q(members__status=MemberStatus.ACTIVE, members__category=Category.FULL)

@@ -132,6 +132,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
             has_committee=organization.has_committee,
             term_ends_on=organization.term_ends_on,
             is_active=organization.is_active,
+            # Annotated by the view's queryset (OrganizationQuerySet.with_term_postponement).
+            term_postponed_to=getattr(organization, "term_postponed_to", None),
         )
         today: dt.date = self.context.get("today") or timezone.localdate()
         return [
