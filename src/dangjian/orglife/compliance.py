@@ -479,6 +479,8 @@ class SubtreeFigures:
 # thousands of rows, and counts small subtrees live so that they are always up to the minute.
 LIVE, STORED, AUTO = "live", "stored", "auto"
 DEFAULT_LIVE_BRANCH_LIMIT = 100
+# The failing branches a dashboard lists (with the total): a province may have thousands.
+FAILING_LIST_LIMIT = 50
 
 
 def live_branch_limit() -> int:
