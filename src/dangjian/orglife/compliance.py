@@ -739,7 +739,7 @@ def _stored_report(
 
     if window_key(window) not in REPORT_WINDOW_COLUMNS:
         return None
-    stored = load_rollups(organization, window.year, auto=auto)
+    stored = load_rollups(organization, window.year, ["rules", f"w__{window_key(window)}"], auto=auto)
     if stored is None:
         return None
     decoder = Decoder()

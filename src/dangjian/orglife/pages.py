@@ -266,10 +266,10 @@ def _stored_monthly_figures(
     queries, and work proportional to the children shown, not to the branches below."""
     from .rollups import load_rollups
 
-    stored = load_rollups(organization, year, auto=auto)
+    months = _months_shown(year, today)
+    stored = load_rollups(organization, year, [f"w__m{month}__t" for month in months], auto=auto)
     if stored is None:
         return None
-    months = _months_shown(year, today)
     rows = [
         (child, figures)
         for child, figures in stored.children

@@ -377,9 +377,30 @@ class StoredRollups:
     computed_at: dt.datetime
 
 
-def load_rollups(organization: Organization, year: int, *, auto: bool) -> StoredRollups | None:
-    """None when the organization has no stored row for the year (created since the last
-    recompute), or when `auto` and its subtree is small enough to be counted live."""
+def _rebuild(parts: Iterable[str], values: Iterable[Any]) -> dict[str, Any]:
+    """The parts of a row's figures read as separate JSON paths ("w__q3"), put back in place."""
+    figures: dict[str, Any] = {}
+    for part, value in zip(parts, values, strict=True):
+        if value is None:
+            continue
+        *parents, last = part.split("__")
+        into = figures
+        for key in parents:
+            into = into.setdefault(key, {})
+        into[last] = value
+    return figures
+
+
+def load_rollups(
+    organization: Organization, year: int, parts: Iterable[str], *, auto: bool
+) -> StoredRollups | None:
+    """The committee's row and its children's, reading of each row's figures only `parts`
+    (JSON paths such as "w__y" or "w__m3__t"; the database extracts them, so a row costs what
+    the window read holds, not the whole year's figures). Three queries.
+
+    None when the organization has no stored row for the year (created since the last
+    recompute), when a branch was created below it since (it would be silently left out),
+    or when `auto` and its subtree is small enough to be counted live."""
     from .compliance import live_branch_limit
 
     children = list(
@@ -387,17 +408,16 @@ def load_rollups(organization: Organization, year: int, *, auto: bool) -> Stored
             path__startswith=organization.path, depth=organization.depth + 1
         ).order_by("path")
     )
+    parts = ["seen", "w__y__t", *parts]
     rows = {
-        organization_id: (figures, computed_at)
-        for organization_id, figures, computed_at in ComplianceRollup.objects.filter(
+        organization_id: (_rebuild(parts, values), computed_at)
+        for organization_id, computed_at, *values in ComplianceRollup.objects.filter(
             year=year, organization_id__in=[organization.pk, *(child.pk for child in children)]
-        ).values_list("organization_id", "figures", "computed_at")
+        ).values_list("organization_id", "computed_at", *(f"figures__{part}" for part in parts))
     }
     own = rows.get(organization.pk)
     if own is None or (auto and branch_total(own[0]) <= live_branch_limit()):
         return None
-    # A branch created since the row was summed is missing from it, and a partial rollup would
-    # silently leave it out: count live until the next recompute (an index range on the key).
     if Organization.objects.filter(
         pk__gt=own[0].get("seen", 0),
         path__startswith=organization.path,
