@@ -134,7 +134,7 @@ def test_a_committee_row_is_the_sum_of_its_childrens_rows(world):
             path__startswith=committee.path, depth=committee.depth + 1
         ).order_by("path"):
             if child.pk in rows:
-                merger.add(rows[child.pk])
+                merger.add(rows[child.pk], child.sector if child.kind == "branch" else None)
         assert rows[committee.pk] == merger.figures()
     assert sum(rows[world.county.pk]["w"]["y"]["t"].values()) == 3
 

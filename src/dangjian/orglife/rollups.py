@@ -237,7 +237,7 @@ def _rule_key(data: Mapping[str, Any]) -> str:
 def branch_rollup(branch: Unit, entries: list[Entry], year: int) -> tuple[dict[str, Any], dict[str, int]]:
     """A branch's own row: its figures, and the histogram key of each report window (the
     `unmet_*` columns)."""
-    rule_index: dict[str, int] = {}
+    rule_index: dict[Rule, int] = {}
     rules: list[dict[str, Any]] = []
     windows: dict[str, Any] = {}
     unmet: dict[str, int] = {}
@@ -252,10 +252,10 @@ def branch_rollup(branch: Unit, entries: list[Entry], year: int) -> tuple[dict[s
             rule = entry.rule
             code = rule.code
             if code not in first_rule:
-                data = rule.to_json()
-                index = rule_index.setdefault(_rule_key(data), len(rules))
-                if index == len(rules):
-                    rules.append(data)
+                index = rule_index.get(rule)
+                if index is None:
+                    index = rule_index[rule] = len(rules)
+                    rules.append(rule.to_json())
                 first_rule[code] = index
             cell = cells.setdefault(code, [0, 0, 0, 0])
             cell[1] += rule.minimum
@@ -270,12 +270,7 @@ def branch_rollup(branch: Unit, entries: list[Entry], year: int) -> tuple[dict[s
             "t": {str(first): 1},
             "k": first_rule,
             "r": {code: {"h": {str(c[0]): 1}, "q": c[1], "d": c[2], "c": c[3]} for code, c in cells.items()},
-            "s": {
-                branch.sector: {
-                    "t": {str(first): 1},
-                    "r": {code: {str(c[0]): 1} for code, c in cells.items()},
-                }
-            },
+            # No "s": a branch's sector part repeats "t" and "r" (Merger.add rebuilds it).
         }
         if key in REPORT_WINDOW_COLUMNS:
             unmet[REPORT_WINDOW_COLUMNS[key]] = first
@@ -287,6 +282,10 @@ def _add_histogram(into: dict[str, int], other: Mapping[str, int]) -> None:
         into[key] = into.get(key, 0) + number
 
 
+def _own_sector_part(window: Mapping[str, Any]) -> dict[str, Any]:
+    return {"t": window["t"], "r": {code: cell["h"] for code, cell in window["r"].items()}}
+
+
 class Merger:
     """The sum of children's figures, in path order: a rule code keeps the definition of the
     first branch that has it, as the live rollup does."""
@@ -296,7 +295,8 @@ class Merger:
         self.rule_index: dict[str, int] = {}
         self.windows: dict[str, Any] = {}
 
-    def add(self, figures: Mapping[str, Any]) -> None:
+    def add(self, figures: Mapping[str, Any], sector: str | None = None) -> None:
+        """Add a child's row; `sector` for a branch's own row, which holds no sector part."""
         remap = []
         for data in figures.get("rules", []):
             key = _rule_key(data)
@@ -316,8 +316,9 @@ class Merger:
                 target["q"] += cell["q"]
                 target["d"] += cell["d"]
                 target["c"] += cell["c"]
-            for sector, part in window["s"].items():
-                target = into["s"].setdefault(sector, {"t": {}, "r": {}})
+            parts = window["s"].items() if "s" in window else [(sector, _own_sector_part(window))]
+            for part_sector, part in parts:
+                target = into["s"].setdefault(part_sector, {"t": {}, "r": {}})
                 _add_histogram(target["t"], part["t"])
                 for code, histogram in part["r"].items():
                     _add_histogram(target["r"].setdefault(code, {}), histogram)
@@ -360,7 +361,7 @@ def rollup_from(figures: Mapping[str, Any], window: Period, today: dt.date, deco
             branches,
             {MET: met, DUE: due, MISSED: missed},
         )
-    for sector, part in stored["s"].items():
+    for sector, part in stored.get("s", {}).items():
         rollup.sectors[sector] = Breakdown(*_split(part["t"], over))
         rollup.sector_rules[sector] = {
             code: Breakdown(*_split(histogram, over)) for code, histogram in part["r"].items()
@@ -515,19 +516,20 @@ def rollups_recompute(
             for depth in range(STEP, len(path), STEP)
             if path[:depth] in committees
         }
-    children: dict[str, list[tuple[str, int]]] = defaultdict(list)  # parent path -> (path, id)
+    # parent path -> (path, id, the sector of a branch child or None)
+    children: dict[str, list[tuple[str, int, str | None]]] = defaultdict(list)
     for branch in tree.branches:
         if branch.parent_path in affected:
-            children[branch.parent_path].append((branch.path, branch.id))
+            children[branch.parent_path].append((branch.path, branch.id, branch.sector))
     for path, (organization_id, _) in committees.items():
         if path[:-STEP] in affected:
-            children[path[:-STEP]].append((path, organization_id))
+            children[path[:-STEP]].append((path, organization_id, None))
     known: dict[int, Mapping[str, Any]] = {branch_id: row[0] for branch_id, row in branch_rows.items()}
     affected_ids = {committees[path][0] for path in affected}
     wanted = [
         organization_id
         for rows in children.values()
-        for _, organization_id in rows
+        for _, organization_id, _ in rows
         if organization_id not in known and organization_id not in affected_ids
     ]
     for offset in range(0, len(wanted), 5000):
@@ -541,10 +543,10 @@ def rollups_recompute(
     rows = []
     for path in sorted(affected, key=lambda p: (-len(p), p)):
         merger = Merger()
-        for _, organization_id in sorted(children.get(path, [])):
+        for _, organization_id, sector in sorted(children.get(path, []), key=lambda child: child[0]):
             figures = known.get(organization_id)
             if figures is not None:
-                merger.add(figures)
+                merger.add(figures, sector)
         organization_id = committees[path][0]
         known[organization_id] = merger.figures() | {"seen": newest}
         rows.append(
