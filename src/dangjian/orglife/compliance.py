@@ -480,7 +480,7 @@ class SubtreeFigures:
 LIVE, STORED, AUTO = "live", "stored", "auto"
 DEFAULT_LIVE_BRANCH_LIMIT = 100
 # The failing branches a dashboard lists (with the total): a province may have thousands.
-FAILING_LIST_LIMIT = 50
+FAILING_LIST_LIMIT = 20
 
 
 def live_branch_limit() -> int:
