@@ -221,7 +221,7 @@ def test_stored_read_costs_fewer_queries_and_does_not_grow(world):
         ]
     )
     compliance_figures_recompute(year=2026, full=True)
-    assert queries() == small <= 4
+    assert queries() == small <= 5
 
 
 def test_command_and_task_recompute(world, capsys):

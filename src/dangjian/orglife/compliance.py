@@ -479,6 +479,8 @@ class SubtreeFigures:
 # thousands of rows, and counts small subtrees live so that they are always up to the minute.
 LIVE, STORED, AUTO = "live", "stored", "auto"
 DEFAULT_LIVE_BRANCH_LIMIT = 100
+# The failing branches a dashboard lists (with the total): a province may have thousands.
+FAILING_LIST_LIMIT = 20
 
 
 def live_branch_limit() -> int:
@@ -619,6 +621,7 @@ def compliance_report(
     user: Any = None,
     statutory: tuple[RuleSet, ...] | None = None,
     source: str = LIVE,
+    failing_limit: int | None = None,
 ) -> dict[str, Any]:
     """The compliance of an organization for a period, as JSON-ready data.
 
@@ -631,6 +634,10 @@ def compliance_report(
         require(user, "view", organization)
     if organization.kind in BRANCH_KINDS:
         source = LIVE  # a branch's own figures are always counted now
+    elif source != LIVE and statutory is None:
+        stored = _stored_report(organization, window, today, source == AUTO, failing_limit)
+        if stored is not None:
+            return stored
     figures = subtree_compliance(
         organization=organization, window=window, today=today, statutory=statutory, source=source
     )
@@ -691,6 +698,64 @@ def compliance_report(
             | {"rules": {code: cell.to_json() for code, cell in rollup.sector_rules.get(sector, {}).items()}}
             for sector, breakdown in sorted(rollup.sectors.items())
         },
-        "failing": [_branch_json(branch) for branch in rollup.failing],
+        "failing": [_branch_json(branch) for branch in rollup.failing[:failing_limit]],
+        "failing_total": len(rollup.failing),
+        "children": children,
+    }
+
+
+def _committee_json(
+    organization: Organization, rollup: Rollup, failing: list[BranchCompliance], failing_total: int
+) -> dict[str, Any]:
+    return {
+        **rollup.totals.to_json(),
+        "status": worst(r.tally.status for r in rollup.rules.values()),
+        "rules": rollup.rules_json(),
+        "sectors": {
+            sector: breakdown.to_json()
+            | {"rules": {code: cell.to_json() for code, cell in rollup.sector_rules.get(sector, {}).items()}}
+            for sector, breakdown in sorted(rollup.sectors.items())
+        },
+        "failing": [_branch_json(branch) for branch in failing],
+        "failing_total": failing_total,
+    }
+
+
+def _stored_report(
+    organization: Organization, window: Period, today: dt.date, auto: bool, failing_limit: int | None
+) -> dict[str, Any] | None:
+    """A committee's report from the stored rollups: its row, its children's rows and the
+    failing branches, five queries whatever the size of the subtree; None when they cannot
+    answer (no row yet, a window other than the year or a quarter, or, `auto`, a subtree
+    small enough to count live)."""
+    from .rollups import (
+        REPORT_WINDOW_COLUMNS,
+        Decoder,
+        failing_branches,
+        load_rollups,
+        rollup_from,
+        window_key,
+    )
+
+    if window_key(window) not in REPORT_WINDOW_COLUMNS:
+        return None
+    stored = load_rollups(organization, window.year, ["rules", f"w__{window_key(window)}"], auto=auto)
+    if stored is None:
+        return None
+    decoder = Decoder()
+    rollup = rollup_from(stored.root, window, today, decoder)
+    failing, failing_total = failing_branches(organization, window, today, failing_limit)
+    children = [
+        _rollup_json(child, rollup_from(figures, window, today, decoder) if figures else Rollup())
+        for child, figures in stored.children
+        if child.kind != OrgKind.GROUP
+    ]
+    return {
+        "org": organization.code,
+        "name": organization.name,
+        "period": window.to_json(),
+        "today": today.isoformat(),
+        "computed_at": timezone.localtime(stored.computed_at).isoformat(timespec="seconds"),
+        **_committee_json(organization, rollup, failing, failing_total),
         "children": children,
     }

@@ -243,6 +243,55 @@ class ComplianceFigures(models.Model):
         return f"{self.organization_id} {self.year}"
 
 
+class ComplianceRollup(models.Model):
+    """The compliance figures of one organization's subtree for one year, summed (architecture.md,
+    "Rollups"), so that a dashboard reads one row per organization shown instead of one per
+    branch below it. A branch has its own row, a committee the sum of its children's rows.
+
+    `figures` holds, for each window a report asks about (the year, each quarter, each month)
+    and each rule, the branches counted, the sittings required, credited and held, and a
+    histogram of the branches by the last month of the earliest period they have not yet met
+    ("0": every period met). Whether such a period is still "due" or already "missed" follows
+    from that month and the day of reading, so the stored figures are independent of the date.
+
+    For a branch row, `unmet_*` repeat the histogram key of the report windows (the year and
+    the quarters) as columns, so that the failing branches of a subtree are one indexed query."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="组织"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    # The organization's path when computed: a branch moved since still leaves its old
+    # ancestors to be recomputed.
+    path = models.CharField("路径", max_length=255)
+    is_branch = models.BooleanField("党支部", default=False)
+    figures = models.JSONField("汇总", default=dict)
+    unmet_year = models.PositiveSmallIntegerField("全年未完成起始月", default=0)
+    unmet_q1 = models.PositiveSmallIntegerField("第1季度未完成起始月", default=0)
+    unmet_q2 = models.PositiveSmallIntegerField("第2季度未完成起始月", default=0)
+    unmet_q3 = models.PositiveSmallIntegerField("第3季度未完成起始月", default=0)
+    unmet_q4 = models.PositiveSmallIntegerField("第4季度未完成起始月", default=0)
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    restrict_path = "path"
+
+    class Meta:
+        verbose_name = "组织生活落实情况汇总（预计算）"
+        verbose_name_plural = "组织生活落实情况汇总（预计算）"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], name="compliance_rollup_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["path"], name="compliance_rollup_path_idx", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year}"
+
+
 class ComplianceRun(models.Model):
     """One recompute of the precomputed figures; the incremental run starts from the start of
     the last finished one, so a record submitted while a run was reading is taken next time."""

@@ -553,7 +553,7 @@ def compliance_figures_recompute(*, year: int, full: bool = False) -> RecomputeR
     2,000 recomputed branches (the records' GROUP BY and the write)."""
     from .compliance import branch_entries, load_counts_where, make_resolver
     from .periods import Period, PeriodKind
-    from .rollups import encode, fingerprint, load_tree
+    from .rollups import branch_rollup, encode, fingerprint, load_tree, rollups_recompute
 
     started = timezone.now()
     last = ComplianceRun.objects.filter(year=year, finished_at__isnull=False).order_by("-started_at").first()
@@ -580,6 +580,7 @@ def compliance_figures_recompute(*, year: int, full: bool = False) -> RecomputeR
     resolve = make_resolver(statutory, tree.local)
     whole_year = Period(year, PeriodKind.YEAR, 1)
     ordered = sorted(targets)
+    branch_rows: dict[int, tuple[dict[str, Any], dict[str, int]]] = {}
     for offset in range(0, len(ordered), RECOMPUTE_CHUNK):
         chunk = ordered[offset : offset + RECOMPUTE_CHUNK]
         counts = load_counts_where(Q(activity__organization_id__in=chunk), year, conditions)
@@ -587,7 +588,9 @@ def compliance_figures_recompute(*, year: int, full: bool = False) -> RecomputeR
         for branch_id in chunk:
             branch = branches[branch_id]
             groups = tree.groups_by_parent.get(branch.path, [])
-            rule_data, entries = encode(branch_entries(branch, groups, counts, whole_year, resolve))
+            year_entries = branch_entries(branch, groups, counts, whole_year, resolve)
+            branch_rows[branch_id] = branch_rollup(branch, year_entries, year)
+            rule_data, entries = encode(year_entries)
             figures = ComplianceFigures(
                 organization_id=branch_id,
                 year=year,
@@ -604,6 +607,15 @@ def compliance_figures_recompute(*, year: int, full: bool = False) -> RecomputeR
     removed = 0
     if obsolete:
         removed, _ = ComplianceFigures.objects.filter(year=year, organization_id__in=obsolete).delete()
+    # The sums of the subtrees: the changed branches' rows and their ancestors' (issue 6 item 4).
+    rollups_recompute(
+        year=year,
+        tree=tree,
+        branch_rows=branch_rows,
+        removed=obsolete,
+        full=mode == ComplianceRun.Mode.FULL,
+        started=started,
+    )
     run = ComplianceRun(
         year=year,
         mode=mode,

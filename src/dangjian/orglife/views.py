@@ -28,7 +28,7 @@ from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import pages, services
 from .choices import ActivityStatus, AttendanceStatus
-from .compliance import AUTO, STATUS_LABELS, compliance_report
+from .compliance import AUTO, FAILING_LIST_LIMIT, STATUS_LABELS, compliance_report
 from .exports import compliance_workbook, minute_book_workbook
 from .forms import (
     AttachmentForm,
@@ -354,13 +354,19 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
 # --- compliance ---------------------------------------------------------------------------
 
 
-def _report(request: HttpRequest, code: str, action: str = "view") -> tuple[Any, dict[str, Any], PeriodForm]:
+def _report(
+    request: HttpRequest, code: str, action: str = "view", failing_limit: int | None = FAILING_LIST_LIMIT
+) -> tuple[Any, dict[str, Any], PeriodForm]:
     organization = organization_get(request.user, code, action)
     today = timezone.localdate()
     period_form = PeriodForm(request.GET or None, today=today)
     year, quarter = period_form.period()
     report = compliance_report(
-        organization=organization, window=window_for(year, quarter), today=today, source=AUTO
+        organization=organization,
+        window=window_for(year, quarter),
+        today=today,
+        source=AUTO,
+        failing_limit=failing_limit,
     )
     return organization, report, period_form
 
@@ -397,7 +403,8 @@ def compliance_dashboard(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def compliance_export(request: HttpRequest, code: str) -> HttpResponse:
-    organization, report, _ = _report(request, code, "export")
+    # The workbook lists every failing branch, however many.
+    organization, report, _ = _report(request, code, "export", failing_limit=None)
     content = compliance_workbook(report)
     response = HttpResponse(content, content_type=XLSX)
     filename = f"{organization.code}-组织生活落实情况-{report['period']['label']}.xlsx"
