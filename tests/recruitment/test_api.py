@@ -210,3 +210,20 @@ def test_plan_rules_refused_in_chinese(world):
     )
     assert own.status_code == 403
     assert not RecruitmentPlan.objects.exists()
+
+
+def test_plan_list_query_count_does_not_grow(world):
+    client = client_for(world, "township_a_admin")
+    recruitment_plan_set(actor=None, organization=world.branch_a1, year=TODAY.year, quota=1)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/recruitment/plans/?org=TA").status_code == 200
+        return len(queries)
+
+    count()  # the first request loads the user's grants
+    few = count()
+    for year in range(TODAY.year - 5, TODAY.year):
+        recruitment_plan_set(actor=None, organization=world.branch_a2, year=year, quota=2)
+    assert client.get("/api/recruitment/plans/?org=TA").data["count"] == 6
+    assert count() == few
