@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 from dangjian.api_urls import router
 from dangjian.core.testing.world import new_id_number
 from dangjian.recruitment.choices import Step
-from dangjian.recruitment.models import Candidate, RecruitmentStep
-from dangjian.recruitment.services import candidate_create
+from dangjian.recruitment.models import Candidate, RecruitmentPlan, RecruitmentStep
+from dangjian.recruitment.services import candidate_create, recruitment_plan_set
 
 TODAY = dt.date.today()
 BIRTH = dt.date(1996, 8, 12)
@@ -55,6 +55,13 @@ def routes(pk, branch_code):
             },
         ),
         ("api-recruitment-candidate-steps", "post", f"/api/recruitment/candidates/{pk}/steps/", TALK),
+        ("api-recruitment-plan-list", "get", "/api/recruitment/plans/", None),
+        (
+            "api-recruitment-plan-list",
+            "post",
+            "/api/recruitment/plans/",
+            {"org": branch_code, "year": TODAY.year, "quota": 3},
+        ),
     ]
 
 
@@ -74,18 +81,24 @@ def test_matrix_covers_every_route():
 def test_out_of_subtree(world, username, branch):
     target = getattr(world, branch)
     candidate = applicant(target)
+    plan = recruitment_plan_set(actor=None, organization=target, year=TODAY.year, quota=2)
+    hidden_ids = {"api-recruitment-candidate-list": candidate.pk, "api-recruitment-plan-list": plan.pk}
     client = client_for(world, username)
     for name, method, url, body in routes(candidate.pk, target.code):
         response = getattr(client, method)(url, body, format="json")
-        if name == "api-recruitment-candidate-list" and method == "get":
-            assert response.status_code == 200 and candidate.pk not in [
+        if name.endswith("-list") and method == "get":
+            assert response.status_code == 200 and hidden_ids[name] not in [
                 r["id"] for r in response.data["results"]
-            ]
-        elif method == "post" and url.endswith("/candidates/"):
+            ], name
+        elif method == "post" and name.endswith("-list"):
             assert response.status_code == 400 and "不在您的授权范围内" in response.data["org"][0], name
         else:
             assert response.status_code == 404, (name, method)
     assert Candidate.objects.count() == 1 and RecruitmentStep.objects.count() == 1
+    plan.refresh_from_db()
+    assert RecruitmentPlan.objects.count() == 1 and plan.quota == 2
+    filtered = client.get(f"/api/recruitment/plans/?org={target.code}&year={TODAY.year}")
+    assert filtered.status_code == 200 and filtered.data["count"] == 0
 
 
 def test_inspector_reads_only(world):
@@ -94,7 +107,7 @@ def test_inspector_reads_only(world):
     for name, method, url, body in routes(candidate.pk, "TA01"):
         response = getattr(client, method)(url, body, format="json")
         assert response.status_code == (200 if method == "get" else 403), (name, method)
-    assert RecruitmentStep.objects.count() == 1
+    assert RecruitmentStep.objects.count() == 1 and not RecruitmentPlan.objects.exists()
 
 
 def test_auditor_sees_nothing_and_anonymous_is_refused(world):
@@ -103,7 +116,7 @@ def test_auditor_sees_nothing_and_anonymous_is_refused(world):
     anonymous = client_for(world, None)
     for name, method, url, body in routes(candidate.pk, "TA01"):
         response = getattr(auditor, method)(url, body, format="json")
-        if name == "api-recruitment-candidate-list" and method == "get":
+        if name.endswith("-list") and method == "get":
             assert response.data["count"] == 0
         else:
             assert response.status_code in (403, 404), (name, method)
@@ -166,4 +179,51 @@ def test_list_query_count_does_not_grow(world):
     few = count()
     for index in range(5):
         applicant(world.branch_a2, f"多{index}")
+    assert count() == few
+
+
+def test_the_superior_sets_a_plan_and_reads_the_progress(world):
+    client = client_for(world, "township_a_admin")
+    body = {"org": "TA01", "year": TODAY.year, "quota": 4, "under_35_quota": 2, "women_quota": 1}
+    created = client.post("/api/recruitment/plans/", body, format="json")
+    assert created.status_code == 201, created.data
+    assert (created.data["org"], created.data["quota"], created.data["women_quota"]) == ("TA01", 4, 1)
+    assert (created.data["admitted"], created.data["percent"]) == (0, 0)
+    listed = client.get(f"/api/recruitment/plans/?org=TA&year={TODAY.year}")
+    assert [row["id"] for row in listed.data["results"]] == [created.data["id"]]
+    assert client.get(f"/api/recruitment/plans/?org=TA&year={TODAY.year - 1}").data["count"] == 0
+    assert client.get("/api/recruitment/plans/?year=abc").status_code == 400
+
+
+def test_plan_rules_refused_in_chinese(world):
+    admin = client_for(world, "township_a_admin")
+    too_many = {"org": "TA01", "year": TODAY.year, "quota": 3, "women_quota": 5}
+    response = admin.post("/api/recruitment/plans/", too_many, format="json")
+    assert response.status_code == 400 and "应在0至计划总数3名之间" in response.data["women_quota"][0]
+    negative = admin.post(
+        "/api/recruitment/plans/", {**too_many, "quota": -1, "women_quota": None}, format="json"
+    )
+    assert negative.status_code == 400 and negative.data["quota"] == ["计划人数不能为负数"]
+    # The branch does not set its own plan: the superior hands it down.
+    own = client_for(world, "secretary_a1").post(
+        "/api/recruitment/plans/", {**too_many, "women_quota": 1}, format="json"
+    )
+    assert own.status_code == 403
+    assert not RecruitmentPlan.objects.exists()
+
+
+def test_plan_list_query_count_does_not_grow(world):
+    client = client_for(world, "township_a_admin")
+    recruitment_plan_set(actor=None, organization=world.branch_a1, year=TODAY.year, quota=1)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/recruitment/plans/?org=TA").status_code == 200
+        return len(queries)
+
+    count()  # the first request loads the user's grants
+    few = count()
+    for year in range(TODAY.year - 5, TODAY.year):
+        recruitment_plan_set(actor=None, organization=world.branch_a2, year=year, quota=2)
+    assert client.get("/api/recruitment/plans/?org=TA").data["count"] == 6
     assert count() == few

@@ -1,5 +1,6 @@
-"""/api/dues/: the month ledger entries and the arrears, scoped by `restrict(user, "view")`;
-a payment goes through `dues.services.dues_payment_record`, which checks the branch again."""
+"""/api/dues/: the month ledger entries, the arrears and the exemptions, scoped by
+`restrict(user, "view")`; a payment goes through `dues.services.dues_payment_record`, which
+checks the branch again, an exemption through `dues_exemption_grant` (the superior's)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,11 +24,18 @@ from dangjian.core.api import (
     int_param,
     service_errors,
 )
+from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from . import selectors, services
 from .models import DuesMonth
-from .serializers import ArrearsSerializer, DuesMonthSerializer, PaymentSerializer
+from .serializers import (
+    ArrearsSerializer,
+    DuesMonthSerializer,
+    ExemptionSerializer,
+    ExemptionWriteSerializer,
+    PaymentSerializer,
+)
 
 
 @extend_schema_view(
@@ -106,3 +114,55 @@ class ArrearsViewSet(viewsets.GenericViewSet):
             user=request.user, today=timezone.localdate(), organization=organization
         )
         return Response(ArrearsSerializer(found, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="少交或免交党费记录",
+        parameters=[
+            OpenApiParameter("org", OpenApiTypes.STR, description="党组织代码（含下级）"),
+            OpenApiParameter("year", OpenApiTypes.INT, description="年度"),
+        ],
+    ),
+)
+class ExemptionViewSet(viewsets.GenericViewSet):
+    serializer_class = ExemptionSerializer
+    pagination_class = Pagination
+    permission_classes = [IsAuthenticated, ScopedWritePermission]
+    write_scopes = {"create": "change"}
+
+    def get_queryset(self) -> Any:
+        return selectors.exemption_list(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        queryset = self.get_queryset()
+        code = request.query_params.get("org")
+        if code:
+            root = Organization.objects.filter(code=code).first()
+            queryset = (
+                queryset.filter(member__organization__path__startswith=root.path) if root else queryset.none()
+            )
+        year = int_param(request, "year", label="年度", low=YEAR_RANGE[0], high=YEAR_RANGE[1])
+        if year is not None:
+            queryset = queryset.filter(year=year)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(ExemptionSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="办理少交或免交党费（上级党委批准后记录）",
+        request=ExemptionWriteSerializer,
+        responses=ExemptionSerializer,
+    )
+    def create(self, request: Request) -> Response:
+        serializer = ExemptionWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        member_id = data.pop("member")
+        member = Member.objects.restrict(request.user, "view").filter(pk=member_id).first()
+        if member is None:
+            raise ValidationError({"member": [f"党员 id {member_id} 不存在或不在您的授权范围内"]})
+        with service_errors({}):
+            exemption = services.dues_exemption_grant(
+                actor=request.user, member=member, today=timezone.localdate(), **data
+            )
+        return Response(ExemptionSerializer(exemption).data, status=status.HTTP_201_CREATED)

@@ -160,3 +160,11 @@ def dues_exemptions(*, user: Any, branch: Organization, year: int) -> QuerySet[D
         .select_related("member")
         .order_by("member__name", "first_month")
     )
+
+
+def exemption_list(*, user: Any) -> QuerySet[DuesExemption]:
+    return (
+        DuesExemption.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .select_related("member__organization")
+        .order_by("-year", "member__organization__path", "member__name", "first_month", "id")
+    )

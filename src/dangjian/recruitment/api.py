@@ -1,4 +1,4 @@
-"""/api/recruitment/candidates/: the pipeline scoped by `restrict(user, "view")`; adding an
+"""/api/recruitment/candidates/ and /plans/: the pipeline and the yearly plans scoped by `restrict(user, "view")`; adding an
 applicant and recording a step go through `recruitment.services`, which check the branch
 again (`change`) and judge every rule. Out of reach is a 404, like not existing."""
 
@@ -16,13 +16,28 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dangjian.core.api import Pagination, ScopedWritePermission, ascii_int, service_errors
+from dangjian.core.api import (
+    YEAR_RANGE,
+    Pagination,
+    ScopedWritePermission,
+    ascii_int,
+    int_param,
+    service_errors,
+)
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from . import selectors, services
 from .models import Candidate
-from .serializers import CandidateCreateSerializer, CandidateSerializer, StepWriteSerializer, step_data
+from .serializers import (
+    CandidateCreateSerializer,
+    CandidateSerializer,
+    PlanProgressSerializer,
+    PlanSerializer,
+    PlanWriteSerializer,
+    StepWriteSerializer,
+    step_data,
+)
 
 
 @extend_schema_view(
@@ -123,3 +138,59 @@ class CandidateViewSet(viewsets.GenericViewSet):
                 actor=request.user, candidate=candidate, today=timezone.localdate(), **data, **people
             )
         return Response(self._detail(candidate.pk), status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="发展党员指导性计划",
+        parameters=[
+            OpenApiParameter("org", OpenApiTypes.STR, description="党组织代码（含下级）"),
+            OpenApiParameter("year", OpenApiTypes.INT, description="年度"),
+        ],
+    ),
+)
+class PlanViewSet(viewsets.GenericViewSet):
+    serializer_class = PlanSerializer
+    pagination_class = Pagination
+    permission_classes = [IsAuthenticated, ScopedWritePermission]
+    write_scopes = {"create": "change"}
+
+    def get_queryset(self) -> Any:
+        return selectors.plan_list(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        queryset = self.get_queryset()
+        code = request.query_params.get("org")
+        if code:
+            root = Organization.objects.filter(code=code).first()
+            queryset = queryset.filter(organization__path__startswith=root.path) if root else queryset.none()
+        year = int_param(request, "year", label="年度", low=YEAR_RANGE[0], high=YEAR_RANGE[1])
+        if year is not None:
+            queryset = queryset.filter(year=year)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(PlanSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="下达（或修改）发展党员计划（由上级党组织下达）",
+        request=PlanWriteSerializer,
+        responses=PlanProgressSerializer,
+    )
+    def create(self, request: Request) -> Response:
+        serializer = PlanWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        code = data.pop("org")
+        organization = Organization.objects.restrict(request.user, "view").filter(code=code).first()
+        if organization is None:
+            raise ValidationError({"org": [f"党组织代码“{code}”不存在或不在您的授权范围内"]})
+        with service_errors({"organization": "org"}):
+            plan = services.recruitment_plan_set(actor=request.user, organization=organization, **data)
+        row = selectors.plan_progress(user=request.user, organization=organization, year=plan.year)[0]
+        body = {
+            **PlanSerializer(plan).data,
+            "admitted": row.admitted,
+            "admitted_under_35": row.admitted_under_35,
+            "admitted_women": row.admitted_women,
+            "percent": row.percent,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -194,6 +194,14 @@ def _pool_by_child(
     ]
 
 
+def plan_list(*, user: Any) -> QuerySet[RecruitmentPlan]:
+    return (
+        RecruitmentPlan.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .select_related("organization")
+        .order_by("-year", "organization__path", "id")
+    )
+
+
 @dataclass(frozen=True)
 class PlanRow:
     organization: Organization

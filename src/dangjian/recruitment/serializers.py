@@ -8,10 +8,11 @@ from typing import Any
 
 from rest_framework import serializers
 
+from dangjian.core.api import YEAR_RANGE
 from dangjian.members.choices import Education
 
 from .choices import Step
-from .models import Candidate
+from .models import Candidate, RecruitmentPlan
 
 
 class CandidateSerializer(serializers.ModelSerializer):
@@ -79,4 +80,49 @@ class StepWriteSerializer(serializers.Serializer):
     votes_in_favour = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     extension_months = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    org = serializers.CharField(source="organization.code", read_only=True)
+    org_name = serializers.CharField(source="organization.name", read_only=True)
+
+    class Meta:
+        model = RecruitmentPlan
+        fields = [
+            "id",
+            "org",
+            "org_name",
+            "year",
+            "quota",
+            "under_35_quota",
+            "women_quota",
+            "note",
+            "updated_at",
+        ]
+
+
+class PlanProgressSerializer(PlanSerializer):
+    """The plan as set, with the admissions counted from the votes on file (never typed)."""
+
+    admitted = serializers.IntegerField(read_only=True)
+    admitted_under_35 = serializers.IntegerField(read_only=True)
+    admitted_women = serializers.IntegerField(read_only=True)
+    percent = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta(PlanSerializer.Meta):
+        fields = [*PlanSerializer.Meta.fields, "admitted", "admitted_under_35", "admitted_women", "percent"]
+
+
+class PlanWriteSerializer(serializers.Serializer):
+    org = serializers.CharField(help_text="下达计划的党组织代码（由其上级下达）")
+    year = serializers.IntegerField(min_value=YEAR_RANGE[0], max_value=YEAR_RANGE[1])
+    # The database column is a positive integer; the service judges the rules (负数 etc.).
+    quota = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000)
+    under_35_quota = serializers.IntegerField(
+        min_value=-1_000_000, max_value=1_000_000, required=False, allow_null=True, default=None
+    )
+    women_quota = serializers.IntegerField(
+        min_value=-1_000_000, max_value=1_000_000, required=False, allow_null=True, default=None
+    )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
