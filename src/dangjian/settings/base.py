@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
+    "dangjian.core.middleware.NulCharacterGuardMiddleware",
     # Second factor, then a forced password change, before any page or API call.
     "dangjian.access.middleware.LoginStepsMiddleware",
     # Last, as django-axes asks: it turns a flagged login attempt into the lockout page.
