@@ -30,6 +30,12 @@ class OrgCodeField(serializers.SlugRelatedField):
     def get_queryset(self) -> Any:
         return Organization.objects.restrict(self.context["request"].user, "view")
 
+    def to_internal_value(self, data: Any) -> Any:
+        # PostgreSQL cannot compare text holding NUL: the look-up would fail in the database.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
 
 class OrgWarningSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="提醒类别")
