@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.forms import add_service_errors
 from dangjian.core.restrict import path_in_scope
+from dangjian.io.writers import table_workbook, xlsx_response
 from dangjian.ledger.choices import ItemStatus
-from dangjian.ledger.exports import table_workbook, xlsx_response
 from dangjian.ledger.rules import share_percent as rules_share
 from dangjian.orgs.choices import BRANCH_KINDS, OrgStatus
 from dangjian.orgs.models import Organization

@@ -5,4 +5,6 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("", views.audit, name="audit"),
+    path("export/", views.audit_export, name="audit-export"),
+    path("export/", views.audit_export, name="audit-export"),
 ]

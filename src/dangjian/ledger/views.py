@@ -22,11 +22,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.forms import add_service_errors
 from dangjian.core.restrict import path_in_scope
+from dangjian.io.writers import table_workbook, xlsx_response
 from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import rules, selectors, services
 from .choices import ItemStatus, RecipientStatus
-from .exports import table_workbook, xlsx_response
 from .forms import (
     CloseRequestForm,
     DispatchSheetForm,
