@@ -16,7 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dangjian.core.api import Pagination, ScopedWritePermission, service_errors
+from dangjian.core.api import Pagination, ScopedWritePermission, ascii_int, service_errors
 from dangjian.ledger.api import ORG_PARAM, YEAR_PARAM, visible_org, year_param
 
 from . import selectors, services
@@ -51,7 +51,11 @@ class ChecklistTemplateViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_object(self) -> Any:
         pk = self.kwargs.get("pk", "")
-        found = self.get_queryset().filter(pk=int(pk)).first() if str(pk).isdigit() else None
+        found = (
+            self.get_queryset().filter(pk=ascii_int(str(pk))).first()
+            if ascii_int(str(pk)) is not None
+            else None
+        )
         if found is None:
             raise NotFound("未找到该清单，或不在您的授权范围内")
         return found
@@ -92,9 +96,9 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
                     queryset=AssessmentEntry.objects.select_related("item").order_by("item__number"),
                 )
             )
-            .filter(pk=int(pk))
+            .filter(pk=ascii_int(str(pk)))
             .first()
-            if str(pk).isdigit()
+            if ascii_int(str(pk)) is not None
             else None
         )
         if found is None:
@@ -182,7 +186,11 @@ class WeakOrganizationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_object(self) -> WeakOrganization:
         pk = self.kwargs.get("pk", "")
-        found = self.get_queryset().filter(pk=int(pk)).first() if str(pk).isdigit() else None
+        found = (
+            self.get_queryset().filter(pk=ascii_int(str(pk))).first()
+            if ascii_int(str(pk)) is not None
+            else None
+        )
         if found is None:
             raise NotFound("未找到该记录，或不在您的授权范围内")
         return found

@@ -71,11 +71,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 YEAR_RANGE = (1900, 2100)
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 def ascii_int(text: str) -> int | None:
     """An integer written in ASCII digits, else None. `str.isdigit()` alone also accepts "²" and
     other Unicode digits that `int()` then refuses with a server error."""
     text = text.strip()
-    return int(text) if text.isascii() and text.isdigit() else None
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    # Beyond a 64-bit key no row can match, and SQLite refuses to even compare such a number.
+    return value if value <= BIGINT_MAX else None
 
 
 def int_param(request: Request, name: str, *, label: str, low: int, high: int) -> int | None:

@@ -19,7 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dangjian.core.api import Pagination, ScopedWritePermission, service_errors
+from dangjian.core.api import Pagination, ScopedWritePermission, ascii_int, service_errors
 from dangjian.orgs.models import Organization
 
 from . import rules, selectors, services
@@ -55,9 +55,10 @@ def year_param(request: Request, default: int | None = None) -> int | None:
     value = request.query_params.get("year", "")
     if not value:
         return default
-    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+    year = ascii_int(value)
+    if year is None or not 2000 <= year <= 2100:
         raise ValidationError({"year": ["年度应为2000至2100之间的整数"]})
-    return int(value)
+    return year
 
 
 def _overdue_test(today: dt.date):
@@ -97,7 +98,11 @@ class LedgerItemViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_object(self) -> LedgerItem:
         pk = self.kwargs.get("pk", "")
-        found = self.get_queryset().filter(pk=int(pk)).first() if str(pk).isdigit() else None
+        found = (
+            self.get_queryset().filter(pk=ascii_int(str(pk))).first()
+            if ascii_int(str(pk)) is not None
+            else None
+        )
         if found is None:
             raise NotFound("未找到该整改事项，或不在您的授权范围内")
         return found
@@ -195,7 +200,11 @@ class DispatchRecipientViewSet(viewsets.GenericViewSet):
             queryset = queryset.filter(organization__path__startswith=organization.path)
         sheet = request.query_params.get("sheet", "")
         if sheet:
-            queryset = queryset.filter(sheet_id=int(sheet)) if sheet.isdigit() else queryset.none()
+            queryset = (
+                queryset.filter(sheet_id=ascii_int(sheet))
+                if ascii_int(sheet) is not None
+                else queryset.none()
+            )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(DispatchRecipientSerializer(page, many=True).data)
 
@@ -204,7 +213,11 @@ class DispatchRecipientViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def respond(self, request: Request, pk: str) -> Response:
-        found = self.get_queryset().filter(pk=int(pk)).first() if str(pk).isdigit() else None
+        found = (
+            self.get_queryset().filter(pk=ascii_int(str(pk))).first()
+            if ascii_int(str(pk)) is not None
+            else None
+        )
         if found is None:
             raise NotFound("未找到该交办事项，或不在您的授权范围内")
         data = RespondInputSerializer(data=request.data)
