@@ -179,6 +179,15 @@ def test_edit_member(world, admin):
     assert set(event.after) == {"phone", "education"}
 
 
+def test_edit_member_says_whether_anything_changed(world, admin):
+    zhang = world.members["zhang"]
+    url = reverse("members:edit", args=[zhang.pk])
+    unchanged = admin.post(url, member_form_data(zhang), follow=True)
+    assert "没有改动" in text(unchanged)
+    changed = admin.post(url, member_form_data(zhang, job="村医"), follow=True)
+    assert "已保存" in text(changed)
+
+
 def test_edit_member_form_never_shows_the_full_id_number(world, admin):
     zhang = world.members["zhang"]
     page = text(admin.get(reverse("members:edit", args=[zhang.pk])))

@@ -115,38 +115,63 @@ def _save(form: Any, write: Callable[[], Any], field_map: dict | None = None) ->
     return True
 
 
+def _member_form(
+    request: HttpRequest,
+    member: Member,
+    form: Any,
+    write: Callable[[], Any],
+    *,
+    done: Callable[[], str],
+    field_map: dict | None = None,
+    **page: Any,
+) -> HttpResponse:
+    """The shape every form on a member shares: on a valid POST run the service, report its
+    refusals on the form's fields, and go back to the member's page with `done()`'s message."""
+    if request.method == "POST" and form.is_valid() and _save(form, write, field_map):
+        messages.success(request, done())
+        return redirect("members:detail", member.pk)
+    return _form_page(request, member, form, **page)
+
+
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = _changeable_member(request, pk)
     form = MemberEditForm(
         request.POST or None, member=member, groups=selectors.member_groups(member.organization)
     )
-    if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        if _save(form, lambda: services.member_update(actor=request.user, member=member, **changes)):
-            messages.success(request, "已保存" if changes else "没有改动")
-            return redirect("members:detail", member.pk)
-    return _form_page(request, member, form, title=f"编辑党员“{member.name}”", submit="保存")
+    changes: dict[str, Any] = {}
+
+    def write() -> None:
+        changes.update(form.changes())
+        services.member_update(actor=request.user, member=member, **changes)
+
+    return _member_form(
+        request,
+        member,
+        form,
+        write,
+        done=lambda: "已保存" if changes else "没有改动",
+        title=f"编辑党员“{member.name}”",
+        submit="保存",
+    )
 
 
 @login_required
 def convert(request: HttpRequest, pk: int) -> HttpResponse:
     member = _changeable_member(request, pk)
     form = ConvertForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _save(
-            form,
-            lambda: services.member_convert(
-                actor=request.user, member=member, converted_on=form.cleaned_data["converted_on"]
-            ),
-            {"category": "converted_on", "status": "converted_on"},
-        )
-    ):
-        messages.success(request, f"{member.name}已转为正式党员")
-        return redirect("members:detail", member.pk)
-    return _form_page(request, member, form, title=f"“{member.name}”转为正式党员", submit="确认转正")
+    return _member_form(
+        request,
+        member,
+        form,
+        lambda: services.member_convert(
+            actor=request.user, member=member, converted_on=form.cleaned_data["converted_on"]
+        ),
+        done=lambda: f"{member.name}已转为正式党员",
+        field_map={"category": "converted_on", "status": "converted_on"},
+        title=f"“{member.name}”转为正式党员",
+        submit="确认转正",
+    )
 
 
 @login_required
@@ -154,28 +179,20 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     member = _changeable_member(request, pk)
     targets = selectors.transfer_targets(request.user, member)
     form = TransferForm(request.POST or None, targets=targets)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _save(
-            form,
-            lambda: services.member_transfer(
-                actor=request.user,
-                member=member,
-                to_organization=form.cleaned_data["to_code"],
-                on=form.cleaned_data["on"],
-                note=form.cleaned_data["note"],
-                expected_from=member.organization,
-            ),
-            {"to_organization": "to_code", "member": "to_code"},
-        )
-    ):
-        messages.success(request, f"已将{member.name}的组织关系转入“{form.cleaned_data['to_code'].name}”")
-        return redirect("members:detail", member.pk)
-    return _form_page(
+    return _member_form(
         request,
         member,
         form,
+        lambda: services.member_transfer(
+            actor=request.user,
+            member=member,
+            to_organization=form.cleaned_data["to_code"],
+            on=form.cleaned_data["on"],
+            note=form.cleaned_data["note"],
+            expected_from=member.organization,
+        ),
+        done=lambda: f"已将{member.name}的组织关系转入“{form.cleaned_data['to_code'].name}”",
+        field_map={"to_organization": "to_code", "member": "to_code"},
         title=f"转接“{member.name}”的组织关系",
         submit="转接",
         intro="转入系统内的另一个党支部；转到系统外请用“离开”。",
@@ -188,24 +205,23 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
 def exit_roll(request: HttpRequest, pk: int) -> HttpResponse:
     member = _changeable_member(request, pk)
     form = ExitForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _save(
-            form,
-            lambda: services.member_exit(
-                actor=request.user,
-                member=member,
-                kind=form.cleaned_data["kind"],
-                on=form.cleaned_data["on"],
-                counterpart_name=form.cleaned_data["counterpart_name"],
-                note=form.cleaned_data["note"],
-            ),
-        )
-    ):
-        messages.success(request, f"{member.name}已不在册")
-        return redirect("members:detail", member.pk)
-    return _form_page(request, member, form, title=f"“{member.name}”离开党员名册", submit="确认", danger=True)
+    return _member_form(
+        request,
+        member,
+        form,
+        lambda: services.member_exit(
+            actor=request.user,
+            member=member,
+            kind=form.cleaned_data["kind"],
+            on=form.cleaned_data["on"],
+            counterpart_name=form.cleaned_data["counterpart_name"],
+            note=form.cleaned_data["note"],
+        ),
+        done=lambda: f"{member.name}已不在册",
+        title=f"“{member.name}”离开党员名册",
+        submit="确认",
+        danger=True,
+    )
 
 
 @login_required
@@ -214,24 +230,22 @@ def role_assign(request: HttpRequest, pk: int) -> HttpResponse:
     form = RoleAssignForm(
         request.POST or None, organizations=selectors.role_organizations(request.user, member)
     )
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _save(
-            form,
-            lambda: services.member_role_assign(
-                actor=request.user,
-                member=member,
-                organization=form.cleaned_data["organization"],
-                role=form.cleaned_data["role"],
-                started_on=form.cleaned_data["started_on"],
-            ),
-            {"member": "role"},
-        )
-    ):
-        messages.success(request, "已记录任职")
-        return redirect("members:detail", member.pk)
-    return _form_page(request, member, form, title=f"“{member.name}”任职", submit="保存")
+    return _member_form(
+        request,
+        member,
+        form,
+        lambda: services.member_role_assign(
+            actor=request.user,
+            member=member,
+            organization=form.cleaned_data["organization"],
+            role=form.cleaned_data["role"],
+            started_on=form.cleaned_data["started_on"],
+        ),
+        done=lambda: "已记录任职",
+        field_map={"member": "role"},
+        title=f"“{member.name}”任职",
+        submit="保存",
+    )
 
 
 @login_required
@@ -244,22 +258,14 @@ def role_end(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     )
     require(request.user, "change", post.organization)
     form = RoleEndForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _save(
-            form,
-            lambda: services.member_role_end(
-                actor=request.user, post=post, ended_on=form.cleaned_data["ended_on"]
-            ),
-        )
-    ):
-        messages.success(request, "已记录离任")
-        return redirect("members:detail", member.pk)
-    return _form_page(
+    return _member_form(
         request,
         member,
         form,
+        lambda: services.member_role_end(
+            actor=request.user, post=post, ended_on=form.cleaned_data["ended_on"]
+        ),
+        done=lambda: "已记录离任",
         title=f"“{member.name}”离任：{post.organization.name}{post.get_role_display()}",
         submit="确认离任",
     )
