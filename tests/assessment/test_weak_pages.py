@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.assessment import services as svc
 from dangjian.assessment.choices import AssessmentStatus, WeakStatus
@@ -16,7 +17,7 @@ from dangjian.ledger.services import ledger_item_close_approve, ledger_item_clos
 from dangjian.orgs.choices import Sector
 
 YEAR = 2026
-LATER = dt.date.today() + dt.timedelta(days=30)
+LATER = timezone.localdate() + dt.timedelta(days=30)
 
 
 def login(world, username):

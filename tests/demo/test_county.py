@@ -1,6 +1,5 @@
 """The county demo, loaded once for this module (see conftest.county_demo)."""
 
-import datetime as dt
 import io
 from collections import Counter
 
@@ -8,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from dangjian.access.models import Grant
 from dangjian.access.roles import Role
@@ -85,7 +85,7 @@ def test_groups_sit_in_branches_and_members_in_branches(county_demo):
 
 def test_every_member_passes_the_rules_of_the_services(county_demo):
     """ID numbers valid and agreeing with birth date and sex, dates within the rules."""
-    today = dt.date.today()
+    today = timezone.localdate()
     numbers = set()
     for member in Member.objects.select_related("organization", "group"):
         validate_member(member, today, check_unique=False)
@@ -105,7 +105,7 @@ def test_every_member_passes_the_rules_of_the_services(county_demo):
 
 
 def test_ages_education_and_people_look_like_a_county(county_demo):
-    today = dt.date.today()
+    today = timezone.localdate()
     members = list(Member.objects.values("birth_date", "ethnicity", "name", "education", "sex"))
     ages = [age_on(m["birth_date"], today) for m in members]
     assert sum(35 <= age <= 75 for age in ages) / len(ages) > 0.6
@@ -137,7 +137,7 @@ def test_posts_are_held_where_they_may_be(county_demo):
             assert post.member.organization.path.startswith(post.organization.path)
         assert post.member.category == Category.FULL
         assert post.started_on >= post.member.joined_on
-        assert post.started_on <= dt.date.today()
+        assert post.started_on <= timezone.localdate()
     secretaries = Counter(
         MemberRole.objects.filter(role=PartyRole.SECRETARY).values_list("organization_id", flat=True)
     )
@@ -157,7 +157,7 @@ WARNING_KINDS = {"branch_too_large", "committee_missing", "too_few_full_members"
 
 
 def test_every_kind_of_warning_appears(county_demo):
-    today = dt.date.today()
+    today = timezone.localdate()
     seen = Counter()
     organizations = Organization.objects.annotate(
         full=Count("members", filter=Q(members__category=Category.FULL)),
@@ -179,7 +179,7 @@ def test_every_kind_of_warning_appears(county_demo):
 
 def test_established_before_terms_and_terms_by_kind(county_demo):
     for organization in Organization.objects.exclude(kind=OrgKind.GROUP):
-        assert organization.established_on <= dt.date.today()
+        assert organization.established_on <= timezone.localdate()
         if organization.kind == OrgKind.WORKING_COMMITTEE:
             assert organization.term_started_on is None
             continue

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dangjian.api_urls import router
@@ -15,7 +16,7 @@ from dangjian.dues.choices import DuesCategory
 from dangjian.dues.models import DuesExemption, DuesMonth
 from dangjian.dues.services import dues_exemption_grant, dues_month_open, dues_profile_set
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 THIS_MONTH = TODAY.replace(day=1)
 LAST_MONTHS = [(THIS_MONTH - dt.timedelta(days=28 * back)).replace(day=1) for back in (3, 2, 1)]
 

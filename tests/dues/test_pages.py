@@ -12,6 +12,7 @@ from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from dangjian.core.models import AccessLog
@@ -21,7 +22,7 @@ from dangjian.dues.models import DuesMonth, DuesProfile
 from dangjian.dues.services import dues_month_open, dues_profile_set
 
 D = dt.date
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 THIS_MONTH = TODAY.replace(day=1)
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from dangjian.core.dates import add_years
 from dangjian.core.idnumber import build_id_number, check_char
@@ -11,7 +12,7 @@ from dangjian.members.models import Member
 
 from .conftest import BIRTH, MEMBER_HEADERS, member_row, run_members
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 SERIAL_2010_07_01 = (dt.date(2010, 7, 1) - dt.date(1899, 12, 30)).days
 OLD_15 = "530121" + BIRTH.strftime("%y%m%d") + "013"  # an odd sequence: a man
 

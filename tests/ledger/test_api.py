@@ -7,6 +7,7 @@ import json
 from decimal import Decimal as D
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dangjian.api_urls import router
@@ -19,7 +20,7 @@ from dangjian.ledger.models import DispatchRecipient, LedgerItem, ProgressNote, 
 from dangjian.orgs.choices import Sector
 from dangjian.orgs.models import Organization
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 YEAR = TODAY.year
 LATER = TODAY + dt.timedelta(days=30)
 ITEMS = [

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from dangjian.assessment import services as asvc
@@ -18,7 +19,7 @@ from dangjian.assessment.models import Assessment, ChecklistTemplate
 from dangjian.ledger import services as lsvc
 from dangjian.orgs.choices import Sector
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 YEAR = TODAY.year
 LATER = TODAY + dt.timedelta(days=30)
 

@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.assessment.choices import AssessmentStatus
 from dangjian.assessment.models import Assessment, ChecklistTemplate
@@ -15,7 +16,7 @@ from dangjian.ledger.selectors import dispatch_candidates
 from dangjian.orgs.choices import OrgKind, Sector
 from dangjian.orgs.services import organization_create
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 LATER = TODAY + dt.timedelta(days=20)
 
 

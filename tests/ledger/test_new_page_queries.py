@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dangjian.assessment import services as asvc
@@ -17,7 +18,7 @@ from dangjian.ledger import services as lsvc
 from dangjian.orgs.choices import OrgKind, Sector
 from dangjian.orgs.services import organization_create
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 YEAR = TODAY.year
 LATER = TODAY + dt.timedelta(days=30)
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.assessment import services as asvc
 from dangjian.assessment.choices import AssessmentStatus
@@ -18,7 +19,7 @@ from dangjian.ledger import services as lsvc
 from dangjian.ledger.choices import ItemStatus, RecipientStatus
 from dangjian.orgs.choices import Sector
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 YEAR = TODAY.year
 LATER = TODAY + dt.timedelta(days=30)
 ITEMS = [

@@ -12,6 +12,7 @@ from django.core.exceptions import FieldError, ImproperlyConfigured, ValidationE
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from dangjian.core import crypto
 from dangjian.core.keyrotation import rotate_keys, rows_on_old_keys_count
@@ -65,7 +66,7 @@ def new_candidate(world, number: str) -> Candidate:
         name="孙小红",
         id_number=number,
         phone=PHONE,
-        applied_on=dt.date.today() - dt.timedelta(days=30),
+        applied_on=timezone.localdate() - dt.timedelta(days=30),
     )
 
 
@@ -302,5 +303,5 @@ def test_candidates_are_encrypted_too_and_one_live_candidacy_per_person(world):
             organization=world.branch_a1,
             name="孙小红",
             id_number=number,
-            applied_on=dt.date.today(),
+            applied_on=timezone.localdate(),
         )

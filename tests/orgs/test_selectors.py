@@ -4,6 +4,8 @@ the member figures beside it never multiplied."""
 
 import datetime as dt
 
+from django.utils import timezone
+
 from dangjian.assessment.services import org_figures
 from dangjian.core.dates import add_years
 from dangjian.orgs.selectors import organization_get, organization_row, warnings_in_scope
@@ -11,7 +13,7 @@ from dangjian.orgs.services import organization_update
 from dangjian.terms.models import TermPostponement
 from dangjian.terms.services import term_postpone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def ended_ten_days_ago(world):

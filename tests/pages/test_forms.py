@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.models import AccessLog, AuditEvent
 from dangjian.core.testing.world import make_member
@@ -13,7 +14,7 @@ from dangjian.members.models import Member, MemberRole
 from dangjian.orgs.choices import OrgStatus
 from dangjian.orgs.models import Organization
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def text(response):

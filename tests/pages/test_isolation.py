@@ -9,13 +9,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.models import AccessLog, AuditEvent
 from dangjian.members.models import Member, MemberRole
 from dangjian.members.services import member_role_assign
 from dangjian.orgs.models import Organization
 
-TODAY = dt.date.today().isoformat()
+TODAY = timezone.localdate().isoformat()
 
 
 def page_urls(org_code: str, member_pk: int, role_pk: int) -> list[tuple[str, str, dict]]:

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dangjian.api_urls import router
@@ -14,7 +15,7 @@ from dangjian.recruitment.choices import Step
 from dangjian.recruitment.models import Candidate, RecruitmentPlan, RecruitmentStep
 from dangjian.recruitment.services import candidate_create, recruitment_plan_set
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 BIRTH = dt.date(1996, 8, 12)
 
 

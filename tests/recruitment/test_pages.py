@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.testing.world import make_member, new_id_number
 from dangjian.recruitment.choices import Stage, Step
@@ -32,7 +33,7 @@ def applicant(branch, name="孙志远", applied_on=None, birth=BIRTH, sex="M"):
         organization=branch,
         name=name,
         id_number=new_id_number(birth, sex),
-        applied_on=applied_on or dt.date.today() - dt.timedelta(days=3),
+        applied_on=applied_on or timezone.localdate() - dt.timedelta(days=3),
         education="bachelor",
     )
 
@@ -118,7 +119,7 @@ def test_add_an_applicant(world):
     data = {
         "name": "周晓",
         "id_number": new_id_number(D(1999, 2, 3), "F"),
-        "applied_on": (dt.date.today() - dt.timedelta(days=1)).isoformat(),
+        "applied_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
         "education": "bachelor",
     }
     response = client.post(url, data)
@@ -132,13 +133,13 @@ def test_add_an_applicant(world):
 def test_applicant_under_18_and_bad_id_are_refused_in_chinese(world):
     client = login(world, "secretary_a1")
     url = reverse("recruitment:candidate-create", args=["TA01"])
-    young = new_id_number(dt.date.today().replace(year=dt.date.today().year - 17), "M")
+    young = new_id_number(timezone.localdate().replace(year=timezone.localdate().year - 17), "M")
     page = client.post(
-        url, {"name": "小明", "id_number": young, "applied_on": dt.date.today().isoformat()}
+        url, {"name": "小明", "id_number": young, "applied_on": timezone.localdate().isoformat()}
     ).content.decode()
     assert "未满18周岁" in page
     page = client.post(
-        url, {"name": "小明", "id_number": "123", "applied_on": dt.date.today().isoformat()}
+        url, {"name": "小明", "id_number": "123", "applied_on": timezone.localdate().isoformat()}
     ).content.decode()
     assert "身份" in page and Candidate.objects.count() == 0
 
@@ -162,12 +163,16 @@ def test_step_form_shows_the_fields_of_the_step(world):
 
 
 def test_record_the_talk_and_see_the_next_deadline(world):
-    applied = dt.date.today() - dt.timedelta(days=5)
+    applied = timezone.localdate() - dt.timedelta(days=5)
     candidate = applicant(world.branch_a1, applied_on=applied)
     client = login(world, "secretary_a1")
     response = client.post(
         reverse("recruitment:step", args=[candidate.pk]),
-        {"step": "application_talk", "occurred_on": dt.date.today().isoformat(), "talker_name": "张建国"},
+        {
+            "step": "application_talk",
+            "occurred_on": timezone.localdate().isoformat(),
+            "talker_name": "张建国",
+        },
     )
     assert response.status_code == 302
     step = candidate.steps.get(step=Step.APPLICATION_TALK)
@@ -177,20 +182,22 @@ def test_record_the_talk_and_see_the_next_deadline(world):
 
 
 def test_refused_step_shows_the_rule_on_the_field(world):
-    candidate = applicant(world.branch_a1, applied_on=dt.date.today() - dt.timedelta(days=90))
+    candidate = applicant(world.branch_a1, applied_on=timezone.localdate() - dt.timedelta(days=90))
     client = login(world, "secretary_a1")
     url = reverse("recruitment:step", args=[candidate.pk])
     page = client.post(
-        url, {"step": "application_talk", "occurred_on": dt.date.today().isoformat(), "talker_name": ""}
+        url, {"step": "application_talk", "occurred_on": timezone.localdate().isoformat(), "talker_name": ""}
     ).content.decode()
     assert "请填写谈话人" in page and "一个月内" in page and "工作细则》第八条" in page
-    page = client.post(url, {"step": "training", "occurred_on": dt.date.today().isoformat()}).content.decode()
+    page = client.post(
+        url, {"step": "training", "occurred_on": timezone.localdate().isoformat()}
+    ).content.decode()
     assert "尚未完成" in page
     assert not candidate.steps.exclude(step=Step.APPLICATION).exists()
 
 
 def test_overdue_shown_in_red_and_filtered(world):
-    late = applicant(world.branch_a1, name="迟到", applied_on=dt.date.today() - dt.timedelta(days=60))
+    late = applicant(world.branch_a1, name="迟到", applied_on=timezone.localdate() - dt.timedelta(days=60))
     applicant(world.branch_a2, name="准时", birth=D(1990, 1, 1))
     client = login(world, "township_a_admin")
     page = client.get(reverse("recruitment:candidate", args=[late.pk])).content.decode()
@@ -234,7 +241,7 @@ def test_list_query_count_does_not_grow(world):
             actor=None,
             candidate=candidate,
             step=Step.APPLICATION_TALK,
-            occurred_on=dt.date.today(),
+            occurred_on=timezone.localdate(),
             talker_name="王小明",
         )
     make_member(world.branch_a2, name="新党员")

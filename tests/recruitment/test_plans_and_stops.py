@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.audit import AuditEvent
 from dangjian.core.exceptions import ScopeDenied
@@ -20,7 +21,7 @@ from dangjian.recruitment.services import recruitment_plan_set, recruitment_step
 from .test_services import apply, branch, path, walk  # noqa: F401  (branch is a fixture)
 
 D = dt.date
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def test_stop_needs_a_reason_and_ends_the_candidacy(world, branch):  # noqa: F811

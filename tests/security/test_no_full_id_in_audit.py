@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.idnumber import is_valid_id_number
 from dangjian.core.models import AccessLog, AuditEvent
@@ -38,7 +39,10 @@ def test_services_leave_audit_rows_without_full_id_numbers(world, client, tmp_pa
     member_services.member_update(actor=county_admin, member=zhang, id_number=replacement)
     known.add(replacement)
     member_services.member_transfer(
-        actor=county_admin, member=world.members["wang"], to_organization=world.branch_a1, on=dt.date.today()
+        actor=county_admin,
+        member=world.members["wang"],
+        to_organization=world.branch_a1,
+        on=timezone.localdate(),
     )
     imported = member_row()
     known.add(imported["公民身份号码"])

@@ -1,10 +1,11 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from dangjian.orgs.services import organization_update
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

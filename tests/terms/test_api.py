@@ -1,15 +1,14 @@
 """/api/terms/: the calendar and the elections, scoped by restrict; recording an election;
 refusals in Chinese on the field; the isolation matrix for every route."""
 
-import datetime as dt
-
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dangjian.api_urls import router
 from dangjian.terms.models import Election
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def client_for(world, username):

@@ -6,11 +6,12 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.orgs.services import organization_create
 from dangjian.terms.models import Election, TermPostponement
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def login(world, username):

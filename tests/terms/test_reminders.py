@@ -3,12 +3,14 @@ applied, each organization's own secretary and the township summary notified."""
 
 import datetime as dt
 
+from django.utils import timezone
+
 from dangjian.notifications.choices import NotificationKind
 from dangjian.notifications.models import Notification
 from dangjian.notifications.reminders import reminders_run, term_reminders
 from dangjian.terms.services import term_postpone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def test_overdue_and_soon_terms_are_reminded(termed):

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from dangjian.core.audit import AuditEvent
 from dangjian.core.exceptions import ScopeDenied
@@ -14,7 +15,7 @@ from dangjian.terms.models import Election, TermPostponement
 from dangjian.terms.selectors import organization_term, term_calendar
 from dangjian.terms.services import election_record, term_postpone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def elect(world, organization, actor=None, **changes):

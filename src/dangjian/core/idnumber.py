@@ -5,6 +5,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from .text import clean_text
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -107,7 +109,7 @@ def parse_id_number(raw: object, today: dt.date | None = None) -> IdNumber:
     if text[:2] not in PROVINCE_CODES:
         raise IdNumberError(f"前两位地区代码“{text[:2]}”不是有效的省级代码")
     birth = _birth_date(text)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if birth > today or birth.year < 1900:
         raise IdNumberError(f"号码中的出生日期{birth:%Y-%m-%d}不合理")
     expected = check_char(text[:17])

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.core.audit import audit_record
 from dangjian.core.dates import add_years
@@ -1160,7 +1161,7 @@ def load_demo(
     county, since at prefecture and province scale the records would outweigh everything else
     (tens of millions of attendance rows) and the benchmarks measure the roster."""
     scale = SCALES[scale_name]
-    as_of = as_of or dt.date.today()
+    as_of = as_of or timezone.localdate()
     if orglife is None:
         orglife = scale.prefectures == 0 and scale.counties == 1
     started = time.perf_counter()

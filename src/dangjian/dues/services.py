@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from dangjian.core.audit import audit_record, changed, snapshot
 from dangjian.core.restrict import require
@@ -158,7 +159,7 @@ def dues_payment_record(
     """Record what a member paid for a month (by the branch; a payment provider would call this too)."""
     entry = DuesMonth.objects.select_for_update().select_related("organization", "member").get(pk=entry.pk)
     require(actor, "change", entry.organization)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     errors = []
     if paid < 0:
         errors.append(("paid", "实交金额不能为负数"))
@@ -218,7 +219,7 @@ def dues_exemption_grant(
     superior = Organization.objects.get_parent(branch)
     # The superior committee approves (the branch only decides): its users record it.
     require(actor, "change", superior or branch)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     profile = DuesProfile.objects.filter(member=member, year=year).first()
     errors = rules.exemption_errors(
         first_month=first_month,

@@ -3,6 +3,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from dangjian.core import crypto
 from dangjian.core.dates import age_on
@@ -110,7 +111,7 @@ class Member(models.Model):
         return mask_id_number(self.id_number)
 
     def age(self, today: dt.date | None = None) -> int:
-        return age_on(self.birth_date, today or dt.date.today())
+        return age_on(self.birth_date, today or timezone.localdate())
 
 
 class MemberEvent(models.Model):

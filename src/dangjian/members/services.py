@@ -130,7 +130,7 @@ def member_create(*, actor: Any, organization: Organization, **fields: Any) -> M
     if unknown:
         raise TypeError(f"unknown member fields: {sorted(unknown)}")
     member = Member(organization=organization, **fields)
-    _prepare(member, dt.date.today())
+    _prepare(member, timezone.localdate())
     member.save()
     MemberEvent.objects.bulk_create(_joining_events(member, actor))
     audit_record(
@@ -182,7 +182,7 @@ def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
         fields.setdefault("sex", "")
     for name, value in fields.items():
         setattr(member, name, value)
-    _prepare(member, dt.date.today())
+    _prepare(member, timezone.localdate())
     old, new = changed(before, snapshot(member, AUDITED_FIELDS))
     if not new:
         return member
@@ -227,7 +227,7 @@ def member_transfer(
         errors.append(("member", f"{member.name}已不在册（{member.get_status_display()}），不能转接"))
     if to_organization.pk == source.pk:
         errors.append(("to_organization", "转入组织与当前所在组织相同"))
-    if on > dt.date.today():
+    if on > timezone.localdate():
         errors.append(("on", "转接日期不能晚于今天"))
     if on < member.joined_on:
         errors.append(("on", "转接日期不能早于入党日期"))
@@ -283,7 +283,7 @@ def member_convert(*, actor: Any, member: Member, converted_on: dt.date) -> Memb
         raise ValidationError({"category": f"{member.name}已是正式党员"})
     if member.status != MemberStatus.ACTIVE:
         raise ValidationError({"status": f"{member.name}已不在册"})
-    _raise(rules.conversion_errors(member.joined_on, converted_on, dt.date.today()))
+    _raise(rules.conversion_errors(member.joined_on, converted_on, timezone.localdate()))
     member.category = Category.FULL
     member.converted_on = converted_on
     member.save(update_fields=["category", "converted_on", "updated_at"])
@@ -317,7 +317,7 @@ def member_exit(
     errors = []
     if member.status != MemberStatus.ACTIVE:
         errors.append(("status", f"{member.name}已不在册（{member.get_status_display()}）"))
-    if on > dt.date.today():
+    if on > timezone.localdate():
         errors.append(("on", "日期不能晚于今天"))
     if kind == EventKind.TRANSFERRED_OUT and not counterpart_name.strip():
         errors.append(("counterpart_name", "请填写转入的党组织名称"))
@@ -476,7 +476,7 @@ def members_upsert(*, actor: Any, members: Sequence[Member], batch_size: int = 1
 
 def validate_member(member: Member, today: dt.date | None = None, *, check_unique: bool = True) -> None:
     """Check an unsaved member by every rule `member_create` applies (for importers and forms)."""
-    _prepare(member, today or dt.date.today(), check_unique=check_unique)
+    _prepare(member, today or timezone.localdate(), check_unique=check_unique)
 
 
 def members_by_id_number(id_numbers: Sequence[str], chunk: int = 900) -> dict[str, Member]:

@@ -3,7 +3,6 @@ and member figures come from one GROUP BY per list, never one query per organiza
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
+from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
 from dangjian.core.restrict import Everything, path_in_scope, scope_prefixes
@@ -101,7 +101,7 @@ def subtree_member_counts(parent_path: str, child_depth: int) -> dict[str, tuple
 def rows_with_figures(
     organizations: Iterable[Organization], counts: dict[str, tuple[int, int]]
 ) -> list[OrgRow]:
-    today = dt.date.today()
+    today = timezone.localdate()
     out = []
     for organization in organizations:
         full, probationary = counts.get(organization.path, (0, 0))
@@ -189,7 +189,7 @@ def warnings_in_scope(user: Any, limit: int = 200) -> tuple[list[OrgRow], int]:
         )
         .order_by("path")
     )
-    today = dt.date.today()
+    today = timezone.localdate()
     flagged = []
     for organization in organizations:
         found = org_warnings(figures_of(organization, organization.full, organization.probationary), today)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.core.audit import audit_record, changed, snapshot
 from dangjian.core.restrict import require
@@ -178,7 +179,7 @@ def organization_dissolve(
         raise ValidationError({"status": "仍有党员，请先转接党员组织关系"})
     if organization.is_group and organization.group_members.filter(status="active").exists():
         raise ValidationError({"status": "党小组内仍有党员，请先调整党员的党小组"})
-    if dissolved_on > dt.date.today():
+    if dissolved_on > timezone.localdate():
         raise ValidationError({"dissolved_on": "撤销日期不能晚于今天"})
     organization.status = OrgStatus.DISSOLVED
     organization.dissolved_on = dissolved_on

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from dangjian.core.audit import audit_record, changed, snapshot
 from dangjian.core.idnumber import IdNumberError, parse_id_number
@@ -98,7 +99,7 @@ def candidate_create(
 ) -> Candidate:
     """递交入党申请书: the person enters the pipeline with the first step on file."""
     require(actor, "change", organization)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     errors = list(placement_errors(organization, None))
     candidate = Candidate(
         organization=organization, name=name.strip(), phone=phone, education=education, occupation=occupation
@@ -166,7 +167,7 @@ def recruitment_step_record(
     candidate = Candidate.objects.select_for_update().select_related("organization").get(pk=candidate.pk)
     branch = candidate.organization
     require(actor, "change", branch)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if candidate.status == CandidateStatus.STOPPED:
         raise ValidationError({"step": f"{candidate.name}的发展程序已终止"})
     history = _history(candidate)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.core.audit import audit_record, snapshot
 from dangjian.core.restrict import require
@@ -72,7 +73,7 @@ def election_record(
     """换届选举: put the election on file and start the new term on the organization."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     require(actor, "change", organization)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     errors: list[tuple[str, str]] = []
     if organization.kind not in rules.ELECTED_KINDS:
         errors.append(("organization", f"{organization.get_kind_display()}不进行换届选举"))
@@ -137,7 +138,7 @@ def term_postpone(
     require(actor, "change", parent or organization)
     if actor is not None and parent is None and not getattr(actor, "is_superuser", False):
         raise ValidationError({"organization": "顶层党组织的延期换届须由其上级批准，本平台无法记录"})
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     errors: list[tuple[str, str]] = []
     if organization.kind not in rules.ELECTED_KINDS:
         errors.append(("organization", f"{organization.get_kind_display()}不进行换届选举"))
