@@ -8,6 +8,7 @@ import io
 
 import pytest
 import xlsxwriter
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from dangjian.core.idnumber import build_id_number
@@ -107,6 +108,16 @@ def test_township_admin_browses_searches_imports_and_exports(page, demo_county, 
     assert page.get_by_role("link", name=member.name).count() >= 1
     assert member.id_number not in page.content()  # masked in the list
     page.screenshot(path=screenshot_dir / "members.png", full_page=True)
+
+    # The last quarter already over: a year or quarter in progress has most branches "进行中".
+    today = timezone.localdate()
+    quarter = (today.month - 1) // 3
+    year, quarter = (today.year, quarter) if quarter else (today.year - 1, 4)
+    page.goto(f"/orglife/compliance/{township.code}/?year={year}&quarter={quarter}")
+    page.wait_for_selector("[data-orglife-chart=heat] svg")
+    assert "组织生活落实情况" in page.locator("h1").inner_text()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=screenshot_dir / "compliance.png", full_page=True)
 
     bad_id = build_id_number("532927", dt.date(1995, 11, 2), 31)
     bad_id = bad_id[:-1] + ("0" if bad_id[-1] != "0" else "1")  # wrong check digit
