@@ -263,13 +263,21 @@ def home_figures(user: Any) -> HomeFigures | None:
     """Everything the home page counts for the user's reach, or None without a grant. A fixed
     number of queries whatever the reach's size."""
     stored = reads_stored_figures(user)
-    roots = scope_root_rows(user, stored=stored)
-    if not roots:
-        return None
     if stored:
+        roots = scope_roots(user)
+        if not roots:
+            return None
         warnings, warning_count = stored_warnings_in_scope(user)
         organizations, members = stored_figures(user)
-    else:
-        warnings, warning_count = warnings_in_scope(user, limit=WARNINGS_LIMIT)
-        organizations, members = organization_figures(user), member_figures(user)
+        if len(roots) == 1:
+            # One root: its subtree is the whole reach, whose totals were just summed.
+            root_rows = rows_with_figures(roots, {roots[0].path: (members["full"], members["probationary"])})
+        else:
+            root_rows = stored_root_rows(roots)
+        return HomeFigures(root_rows, warnings, warning_count, organizations, members, stored)
+    roots = scope_root_rows(user)
+    if not roots:
+        return None
+    warnings, warning_count = warnings_in_scope(user, limit=WARNINGS_LIMIT)
+    organizations, members = organization_figures(user), member_figures(user)
     return HomeFigures(roots, warnings, warning_count, organizations, members, stored)
