@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
 from django.utils import timezone
 
 from dangjian.members.choices import Category, Education, MemberStatus
@@ -212,7 +212,7 @@ def stored_warnings_in_scope(
 ) -> tuple[list[OrgRow], int]:
     """`orgs.selectors.warnings_in_scope` over the stored rows: the rules evaluated in SQL, the
     count and the first `limit` (those with an overdue election first, then by path), two
-    queries. The messages come from org_warnings on the rows' figures, as live."""
+    queries: the rows with the count, their organizations. The messages come from org_warnings on the rows' figures, as live."""
     today = today or dt.date.today()
     flagged = (
         MemberFigures.objects.restrict(user, "view")
@@ -221,31 +221,53 @@ def stored_warnings_in_scope(
         .annotate(on_roll=F("full") + F("probationary"))
         .filter(warning_q(today))
     )
-    count = flagged.order_by().count()
-    if not count:
-        return [], 0
-    # A term is overdue ("danger") once the day its election is due has passed.
-    first = (
+    # The count of all rides on the first rows (COUNT(*) OVER ()); the organizations of those rows
+    # are read after the LIMIT, not joined to every flagged row before it.
+    first = list(
         flagged.annotate(
             calm=Case(
                 When(term_due_on__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField()
-            )
+            ),
+            flagged_count=Window(Count("pk")),
         )
-        .select_related("organization")
-        .order_by("calm", "path")[:limit]
+        .order_by("calm", "path")
+        .values(
+            "organization_id",
+            "kind",
+            "is_active",
+            "has_committee",
+            "term_ends_on",
+            "term_postponed_to",
+            "full",
+            "probationary",
+            "flagged_count",
+        )[:limit]
+    )
+    if not first:
+        return [], 0
+    organizations = Organization.objects.only("path", "depth", "code", "name", "kind", "status").in_bulk(
+        [row["organization_id"] for row in first]
     )
     rows = []
     for row in first:
         figures = OrgFigures(
-            kind=row.kind,
-            full_members=row.full,
-            probationary_members=row.probationary,
-            has_committee=row.has_committee,
-            term_ends_on=row.term_ends_on,
-            is_active=row.is_active,
-            term_postponed_to=row.term_postponed_to,
+            kind=row["kind"],
+            full_members=row["full"],
+            probationary_members=row["probationary"],
+            has_committee=row["has_committee"],
+            term_ends_on=row["term_ends_on"],
+            is_active=row["is_active"],
+            term_postponed_to=row["term_postponed_to"],
         )
-        rows.append(OrgRow(row.organization, row.full, row.probationary, org_warnings(figures, today)))
+        rows.append(
+            OrgRow(
+                organizations[row["organization_id"]],
+                row["full"],
+                row["probationary"],
+                org_warnings(figures, today),
+            )
+        )
+    count = first[0]["flagged_count"]
     return rows, count
 
 
