@@ -60,16 +60,19 @@ def simulate_province(copies: int) -> Organization:
         return existing
     if not MemberFigures.objects.exists():
         member_figures_recompute(full=True)
-    (source,) = Organization.get_root_nodes()
+    (source,) = Organization.objects.get_root_nodes()
     org = Organization._meta.db_table
     figures = MemberFigures._meta.db_table
+    quote = connection.ops.quote_name
     columns = [
-        f.column
+        quote(f.column)
         for f in Organization._meta.concrete_fields
         if f.column not in {"id", "path", "depth", "code", "numchild"}
     ]
     figure_columns = [
-        f.column for f in MemberFigures._meta.concrete_fields if f.column not in {"organization_id", "path"}
+        quote(f.column)
+        for f in MemberFigures._meta.concrete_fields
+        if f.column not in {"organization_id", "path"}
     ]
     with transaction.atomic():
         root = organization_create(
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args(argv)
     root = simulate_province(args.copies)
-    prefecture = Organization.get_root_nodes().exclude(pk=root.pk).first()
+    prefecture = Organization.objects.get_root_nodes().exclude(pk=root.pk).first()
     assert prefecture is not None
     for level, organization in (("simulated_province", root), ("prefecture", prefecture)):
         user = worker.user_granted(f"bench_simprov_{os.getpid()}_{level}", organization)
