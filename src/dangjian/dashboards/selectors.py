@@ -297,9 +297,9 @@ def home_figures(user: Any) -> HomeFigures | None:
         else:
             root_rows = stored_root_rows(roots)
         return HomeFigures(root_rows, warnings, warning_count, organizations, members, stored)
-    roots = scope_root_rows(user)
-    if not roots:
+    live_rows = scope_root_rows(user)
+    if not live_rows:
         return None
     warnings, warning_count = warnings_in_scope(user, limit=WARNINGS_LIMIT)
     organizations, members = organization_figures(user), member_figures(user)
-    return HomeFigures(roots, warnings, warning_count, organizations, members, stored)
+    return HomeFigures(live_rows, warnings, warning_count, organizations, members, stored)
