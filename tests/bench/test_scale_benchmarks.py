@@ -36,13 +36,24 @@ def test_generation_counts_organizations_and_members_and_times_every_county(caps
 
 
 @pytest.mark.django_db
-def test_home_levels_times_page_baseline_and_duckdb_limit_at_each_level(capsys):
+@pytest.mark.parametrize("live_org_limit", [1000, 0])
+def test_home_levels_times_page_baseline_and_duckdb_limit_at_each_level(capsys, settings, live_org_limit):
+    """At the tiny size every level is under the default limit (live); with the limit at 0 the
+    page reads the stored figures, and the DuckDB check compares those."""
     pytest.importorskip("duckdb")
     import home_levels
 
+    settings.HOME_LIVE_ORG_LIMIT = live_org_limit
     home_levels.bench_home_levels(TINY, "sqlite")
     printed = records(capsys.readouterr().out)
+    recomputes, printed = printed[:2], printed[2:]
+    assert [r["name"] for r in recomputes] == [
+        "member_figures_recompute[full]",
+        "member_figures_recompute[incremental]",
+    ]
+    assert recomputes[0]["recomputed"] == recomputes[0]["n"] > 0 and recomputes[1]["recomputed"] == 0
     assert [r["name"] for r in printed] == ["home[county]", "home[township]"]
+    assert {r["source"] for r in printed} == {"live" if live_org_limit else "stored"}
     for record in printed:
         assert 0 < record["p50_ms"] <= record["p95_ms"]
         assert record["baseline"]["p95_ms"] > 0 and record["limit"]["p95_ms"] > 0

@@ -39,3 +39,20 @@ def test_member_figures_add_up_in_one_scan(world):
     assert figures["full"] == on_roll.filter(category="full").count()
     assert sum(row["value"] for row in figures["education"]) == figures["total"]
     assert sum(row["value"] for row in figures["ages"]) == figures["total"]
+
+
+def test_orgs_root_figures_read_only_the_members_under_the_roots(world):
+    """The organization tree page's roots: the aggregate is restricted by a WHERE on the roots'
+    paths, so a township does not read the province's members."""
+    user = world.users["township_a_admin"]
+    with CaptureQueriesContext(connection) as queries:
+        rows = roots_with_figures(user)
+    member_table = Member._meta.db_table
+    (aggregate,) = [q["sql"] for q in queries if f'FROM "{member_table}"' in q["sql"]]
+    assert " WHERE " in aggregate and "LIKE" in aggregate.split(" WHERE ", 1)[1]
+    (row,) = rows
+    on_roll = Member.objects.filter(organization__path__startswith=row.organization.path, status="active")
+    assert (row.full_members, row.probationary_members) == (
+        on_roll.filter(category="full").count(),
+        on_roll.filter(category="probationary").count(),
+    )

@@ -6,33 +6,30 @@ from django.views.decorators.http import require_GET
 
 from dangjian.core.selectors import can_audit
 from dangjian.orglife.pending import pending_for_user
-from dangjian.orgs.selectors import warnings_in_scope
 
-from .selectors import member_figures, organization_figures, scope_root_rows
+from .selectors import home_figures
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    roots = scope_root_rows(user)
+    figures = home_figures(user)
     auditor = can_audit(user)
-    if not roots:
+    if figures is None:
         # An auditor reads logs, not rosters; anyone else without a grant waits for one.
         template = "dashboards/auditor_home.html" if auditor else "dashboards/no_grant.html"
         return render(request, template, {})
-    warnings, warning_count = warnings_in_scope(user)
-    organizations = organization_figures(user)
-    members = member_figures(user)
+    organizations, members = figures.organizations, figures.members
     return render(
         request,
         "dashboards/home.html",
         {
-            "roots": roots,
+            "roots": figures.roots,
             "members": members,
             "organizations": organizations,
-            "warnings": warnings,
-            "warning_count": warning_count,
+            "warnings": figures.warnings,
+            "warning_count": figures.warning_count,
             "can_audit": auditor,
             "pending": pending_for_user(user, timezone.localdate()),
             "show_branch": True,

@@ -32,7 +32,8 @@ from dangjian.core.dates import add_years
 from dangjian.core.idnumber import build_id_number
 from dangjian.core.pinyin import search_keys
 from dangjian.members.choices import Category, Education, EventKind, PartyRole, Sex
-from dangjian.members.models import Member, MemberEvent, MemberRole
+from dangjian.members.models import Member, MemberEvent, MemberFigures, MemberRole
+from dangjian.members.services import member_figures_recompute
 from dangjian.orgs.choices import OrgKind, Sector
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import COMMITTEE_MIN_FULL_MEMBERS, TERM_WARNING_DAYS
@@ -1137,6 +1138,7 @@ def delete_all() -> dict[str, int]:
         LocalRuleSet.objects.all().delete()
         MemberRole.objects.all().delete()
         MemberEvent.objects.all().delete()
+        MemberFigures.objects.all().delete()
         Member.objects.all().delete()
         Grant.objects.all().delete()
         Organization.objects.all().delete()
@@ -1201,6 +1203,8 @@ def load_demo(
             if progress and len(counties) > 1:
                 progress(f"  {number}/{len(counties)} {spec.name}：党员{len(plan.members)}名")
         result.root = uppers[0] if uppers else result.county
+        # The home page of a prefecture or province reads the precomputed member figures.
+        member_figures_recompute(full=True)
         result.seconds = time.perf_counter() - started
         # One audit row for the whole load, not one per organization and member: the load is a
         # single act of the operator, and a million synthetic rows would bury every real entry

@@ -171,3 +171,89 @@ class MemberRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.get_role_display()} {self.member}"
+
+
+# The age bands of members.filters.AGE_BANDS and the education choices, each a column of
+# MemberFigures (a subtree's figures are SUMs of columns, not of JSON).
+AGE_COLUMNS = {
+    "lt30": "age_lt30",
+    "30-39": "age_30_39",
+    "40-49": "age_40_49",
+    "50-59": "age_50_59",
+    "60-69": "age_60_69",
+    "ge70": "age_ge70",
+}
+EDUCATION_COLUMNS = {value: f"edu_{value}" for value in Education.values}
+# Members without an education, and those with a value outside the choices (none are written
+# by the services; counted so that the sums still add up to the total).
+EDUCATION_BLANK_COLUMN = "edu_blank"
+EDUCATION_OTHER_COLUMN = "edu_other"
+
+
+class MemberFigures(models.Model):
+    """The precomputed member figures of one organization (architecture.md, "Rollups"): its
+    OWN active members (not its subtree's) by category, age band and education, with the
+    organization's attributes the home page's figures and warnings read. A subtree's figures
+    are one SUM over the rows whose path starts with its root's (a province: ~120,000 rows
+    instead of ~1,000,000 members).
+
+    Kept up to date by `services.member_figures_recompute` (a background task): the member
+    services mark the organizations they change `stale`; the recompute also picks up
+    organizations without a row or whose attributes differ from the row's, and those with a
+    member whose birthday moved them to another age band since `ages_on`."""
+
+    organization = models.OneToOneField(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name="党组织",
+    )
+    # The organization's attributes when computed (the recompute compares them with the tree).
+    path = models.CharField("路径", max_length=255)
+    kind = models.CharField("组织类别", max_length=20)
+    sector = models.CharField("单位属性", max_length=20)
+    is_active = models.BooleanField("未撤销", default=True)
+    has_committee = models.BooleanField("设支部委员会", default=False)
+    term_ends_on = models.DateField("本届任期届满", null=True, blank=True)
+    term_postponed_to = models.DateField("经批准延期至", null=True, blank=True)
+    # The day the election is due: the approved postponement when later than the term's end.
+    term_due_on = models.DateField("应换届日期", null=True, blank=True)
+    # Active members of this organization itself.
+    full = models.PositiveIntegerField("正式党员", default=0)
+    probationary = models.PositiveIntegerField("预备党员", default=0)
+    age_lt30 = models.PositiveIntegerField(default=0)
+    age_30_39 = models.PositiveIntegerField(default=0)
+    age_40_49 = models.PositiveIntegerField(default=0)
+    age_50_59 = models.PositiveIntegerField(default=0)
+    age_60_69 = models.PositiveIntegerField(default=0)
+    age_ge70 = models.PositiveIntegerField(default=0)
+    edu_postgraduate = models.PositiveIntegerField(default=0)
+    edu_bachelor = models.PositiveIntegerField(default=0)
+    edu_junior_college = models.PositiveIntegerField(default=0)
+    edu_secondary_vocational = models.PositiveIntegerField(default=0)
+    edu_high_school = models.PositiveIntegerField(default=0)
+    edu_junior_high = models.PositiveIntegerField(default=0)
+    edu_primary_or_below = models.PositiveIntegerField(default=0)
+    edu_blank = models.PositiveIntegerField(default=0)
+    edu_other = models.PositiveIntegerField(default=0)
+    # The day the age bands were counted for.
+    ages_on = models.DateField("年龄计算日")
+    # Set by the member services when the organization's members change; cleared by the recompute.
+    stale = models.BooleanField("待重算", default=False)
+    computed_at = models.DateTimeField("计算时间")
+
+    objects = RestrictedQuerySet.as_manager()
+    restrict_path = "path"
+
+    class Meta:
+        verbose_name = "党员统计（预计算）"
+        verbose_name_plural = "党员统计（预计算）"
+        indexes = [
+            models.Index(fields=["path"], name="member_figures_path_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["ages_on"], name="member_figures_ages_on_idx"),
+            models.Index(fields=["stale"], name="member_figures_stale_idx", condition=Q(stale=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.path}"

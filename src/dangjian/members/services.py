@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.core.audit import audit_record, audit_record_many, build_audit_event, changed, snapshot
@@ -19,7 +20,8 @@ from dangjian.orgs.models import Organization
 
 from . import rules, selectors
 from .choices import SINGLE_HOLDER_ROLES, Category, EventKind, MemberStatus
-from .models import Member, MemberEvent, MemberRole
+from .models import Member, MemberEvent, MemberFigures, MemberRole
+from .rollups import mark_figures_stale
 
 # What a form or the API may change on a member, besides the group, in the order shown.
 PERSONAL_FIELDS = (
@@ -132,6 +134,7 @@ def member_create(*, actor: Any, organization: Organization, **fields: Any) -> M
     member = Member(organization=organization, **fields)
     _prepare(member, timezone.localdate())
     member.save()
+    mark_figures_stale([organization.pk])
     MemberEvent.objects.bulk_create(_joining_events(member, actor))
     audit_record(
         actor=actor,
@@ -187,6 +190,7 @@ def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
     if not new:
         return member
     member.save()
+    mark_figures_stale([member.organization_id])
     audit_record(
         actor=actor,
         action="member.update",
@@ -236,6 +240,7 @@ def member_transfer(
     member.organization = to_organization
     member.group = None
     member.save(update_fields=["organization", "group", "updated_at"])
+    mark_figures_stale([source.pk, to_organization.pk])
     # Posts held in the old branch end with the transfer.
     MemberRole.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
     recorded_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -287,6 +292,7 @@ def member_convert(*, actor: Any, member: Member, converted_on: dt.date) -> Memb
     member.category = Category.FULL
     member.converted_on = converted_on
     member.save(update_fields=["category", "converted_on", "updated_at"])
+    mark_figures_stale([member.organization_id])
     MemberEvent.objects.create(
         member=member,
         kind=EventKind.CONVERTED,
@@ -326,6 +332,7 @@ def member_exit(
     member.status_changed_on = on
     member.group = None
     member.save(update_fields=["status", "status_changed_on", "group", "updated_at"])
+    mark_figures_stale([member.organization_id])
     MemberRole.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
     MemberEvent.objects.create(
         member=member,
@@ -471,6 +478,7 @@ def members_upsert(*, actor: Any, members: Sequence[Member], batch_size: int = 1
         for member in result.created
     )
     audit_record_many(audits)
+    mark_figures_stale(m.organization_id for m in [*result.created, *to_update])
     return result
 
 
@@ -611,6 +619,7 @@ def members_create_bulk(*, actor: Any, members: Sequence[dict[str, Any]]) -> lis
             member_rows.append(bulk.prepared([row.get(name) for name in attnames], prepare))
         bulk.insert_rows(Member, member_fields, member_rows)
         del member_rows
+        mark_figures_stale(m["organization"].pk for m in members)
 
         event_names = ("member", "kind", "occurred_on", "organization", "recorded_by", "recorded_at")
         # Fields without a database default (counterpart_name, note) are blank strings.
@@ -700,3 +709,95 @@ class _AuditEntry:
 
         self._meta = AuditEvent._meta
         self.__dict__.update(values)
+
+
+# --- precomputed member figures (models.MemberFigures) ----------------------------------------
+
+FIGURES_CHUNK = 2000
+
+
+@dataclass
+class FiguresRecomputeResult:
+    mode: str  # "full" or "incremental"
+    recomputed: int
+    seconds: float
+
+
+def member_figures_recompute(*, full: bool = False, today: dt.date | None = None) -> FiguresRecomputeResult:
+    """Store each organization's own member figures (models.MemberFigures).
+
+    Full when asked or when nothing is stored yet: one GROUP BY over the active members and the
+    rows replaced in one transaction. Otherwise incremental: the rows marked stale by the member
+    services, organizations without a row or whose attributes (path, kind, sector, status,
+    committee, term, approved postponement) differ from the row's, and those with a member whose
+    birthday since the row's `ages_on` moved them to another age band. Targets are marked stale
+    before anything else is written and each chunk's mark is cleared before its members are
+    counted, so a run interrupted half way, or a member changed while it runs, is taken again
+    next time; running it twice changes nothing (idempotent)."""
+    from . import rollups
+
+    started = timezone.now()
+    today = today or timezone.localdate()
+    if full or not MemberFigures.objects.exists():
+        attributes = rollups.organization_attributes()
+        counts = rollups.member_counts(Q(), today)
+        zeros = dict.fromkeys(rollups.COUNT_COLUMNS, 0)
+        rows = [
+            MemberFigures(
+                organization_id=pk,
+                **values,
+                **counts.get(pk, zeros),
+                ages_on=today,
+                stale=False,
+                computed_at=started,
+            )
+            for pk, values in attributes.items()
+        ]
+        with transaction.atomic():
+            MemberFigures.objects.all().delete()
+            MemberFigures.objects.bulk_create(rows, batch_size=FIGURES_CHUNK)
+        if connection.vendor == "postgresql":
+            # Fresh statistics: with those of the emptied table the planner sorts the whole
+            # subtree for the home page's GROUP BY instead of hashing it.
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {MemberFigures._meta.db_table}")
+        return FiguresRecomputeResult("full", len(rows), (timezone.now() - started).total_seconds())
+
+    stored = rollups.stored_rows()
+    attributes = rollups.organization_attributes()
+    targets = {pk for pk, values in attributes.items() if stored.attributes.get(pk) != values}
+    targets |= stored.stale & attributes.keys()
+    for day, ids in stored.ages_on.items():
+        if day < today:
+            crossed = (
+                Member.objects.filter(rollups.crossed_band_q(day, today), status=MemberStatus.ACTIVE)
+                .order_by()
+                .values_list("organization_id", flat=True)
+                .distinct()
+            )
+            targets |= set(crossed) & set(ids)
+    ordered = sorted(targets)
+    for chunk in rollups.chunks(ordered, FIGURES_CHUNK):
+        MemberFigures.objects.filter(organization_id__in=chunk, stale=False).update(stale=True)
+    MemberFigures.objects.filter(ages_on__lt=today).update(ages_on=today)
+    fields = [*rollups.ATTRIBUTE_COLUMNS, *rollups.COUNT_COLUMNS, "ages_on", "computed_at"]
+    for chunk in rollups.chunks(ordered, FIGURES_CHUNK):
+        MemberFigures.objects.filter(organization_id__in=chunk).update(stale=False)
+        counts = rollups.member_counts(Q(organization_id__in=chunk), today)
+        zeros = dict.fromkeys(rollups.COUNT_COLUMNS, 0)
+        existing: list[MemberFigures] = []
+        new: list[MemberFigures] = []
+        for pk in chunk:
+            row = MemberFigures(
+                organization_id=pk,
+                **attributes[pk],
+                **counts.get(pk, zeros),
+                ages_on=today,
+                computed_at=started,
+            )
+            (existing if pk in stored.attributes else new).append(row)
+        if existing:
+            MemberFigures.objects.bulk_update(existing, fields, batch_size=500)
+        if new:
+            MemberFigures.objects.bulk_create(new, batch_size=FIGURES_CHUNK)
+    return FiguresRecomputeResult("incremental", len(ordered), (timezone.now() - started).total_seconds())

@@ -131,16 +131,20 @@ def organization_children(user: Any, organization: Organization) -> list[OrgRow]
 
 
 def roots_with_figures(user: Any) -> list[OrgRow]:
-    """The user's scope roots with their subtree figures, all counted in one query."""
+    """The user's scope roots with their subtree figures, all counted in one query that reads
+    only the active members under the roots (the FILTER clauses alone would read the whole
+    members table, even for a township)."""
     roots = scope_roots(user)
     if not roots:
         return []
+    in_reach = Q()
     sums: dict[str, Count] = {}
     for index, root in enumerate(roots):
         under = Q(organization__path__startswith=root.path)
+        in_reach |= under
         sums[f"full_{index}"] = Count("id", filter=under & ACTIVE_FULL)
         sums[f"probationary_{index}"] = Count("id", filter=under & ACTIVE_PROBATIONARY)
-    totals = Member.objects.aggregate(**sums)
+    totals = Member.objects.filter(in_reach, status=MemberStatus.ACTIVE).order_by().aggregate(**sums)
     counts = {
         root.path: (totals[f"full_{index}"], totals[f"probationary_{index}"])
         for index, root in enumerate(roots)
