@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from dangjian.core.periodic import periodic_tasks_start
 from dangjian.demo.generator import load_demo
 from dangjian.demo.logins import DEMO_PASSWORD, ensure_demo_logins, logins_table
 from dangjian.orgs.models import Organization
@@ -44,7 +45,9 @@ class Command(BaseCommand):
             # Pages need their CSS and scripts; unless whitenoise serves them straight from the
             # app directories (the default settings do), they must be collected first.
             call_command("collectstatic", interactive=False, verbosity=0)
-        # Browser imports are checked by a background task; the demo runs its worker alongside.
+        # Browser imports are checked by a background task, and reminders and the stored figures
+        # are kept by periodic ones: the demo starts those chains and runs its worker alongside.
+        periodic_tasks_start()
         worker = subprocess.Popen([sys.executable, "-m", "dangjian", "db_worker", "--no-reload"])
         try:
             call_command("runserver", addr, use_reloader=False)
