@@ -16,6 +16,7 @@ class ScoringMethod(models.TextChoices):
     AUTO_COMMITTEE = "auto_committee", "自动：按规定设立支部委员会"
     AUTO_TERM = "auto_term", "自动：按期换届"
     AUTO_MEMBER_COUNT = "auto_member_count", "自动：党员人数符合设置要求"
+    AUTO_ORGLIFE = "auto_orglife", "自动：组织生活达标"
 
 
 class CheckResult(models.TextChoices):

@@ -26,6 +26,11 @@ AUTO_FAILING_WARNINGS: dict[str, frozenset[str]] = {
 }
 
 
+# Organizational life is judged from the year's submitted records (orglife.compliance), not
+# from the organization warnings; see `orglife_item_met`.
+AUTOMATIC_METHODS: frozenset[str] = frozenset({*AUTO_FAILING_WARNINGS, ScoringMethod.AUTO_ORGLIFE})
+
+
 def percent_of(total: Decimal, maximum: Decimal) -> Decimal:
     if maximum <= 0:
         return Decimal(0)
@@ -73,6 +78,14 @@ def manual_score_error(
 def auto_item_met(method: str, figures: OrgFigures, today: dt.date) -> bool:
     failing = AUTO_FAILING_WARNINGS[method]
     return not any(w.code in failing for w in org_warnings(figures, today))
+
+
+def orglife_item_met(status: str) -> bool:
+    """组织生活达标: no period of the year that is already over on the day of sign-off was
+    missed. A period still running (a December meeting while signing off in December) is not
+    held against the branch; signed off after the year, every period counts. The product's
+    own reading of "达标"; the periods and minimums are those of `orglife.rules`."""
+    return status != "missed"
 
 
 def is_weak(*, grade: int | None, categories: list[str]) -> bool:

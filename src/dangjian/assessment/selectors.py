@@ -3,6 +3,7 @@ distribution per child is one grouped query whatever the size of the subtree."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,26 @@ def template_applicable(*, organization: Organization, year: int) -> ChecklistTe
         .order_by("-owner__depth", "-year")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class OrgLifeYear:
+    status: str  # orglife.compliance MET / DUE / MISSED
+    missing: list[str]
+
+
+def orglife_of_year(*, organization: Organization, year: int, today: dt.date) -> OrgLifeYear:
+    """The branch's organizational life over `year` as judged on `today`, counted live from the
+    submitted records by `orglife.compliance` (a handful of queries for one branch; the stored
+    figures serve large subtrees and may lag). Read only: the rules are orglife's."""
+    from dangjian.orglife.compliance import MET, subtree_compliance
+    from dangjian.orglife.periods import window_for
+
+    figures = subtree_compliance(organization=organization, window=window_for(year), today=today)
+    own = next((b for b in figures.branches if b.branch.id == organization.pk), None)
+    if own is None:  # dissolved: nothing is required of it any more
+        return OrgLifeYear(MET, [])
+    return OrgLifeYear(own.status, own.missing)
 
 
 def assessments_of_year(

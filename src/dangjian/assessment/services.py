@@ -28,7 +28,7 @@ from dangjian.orgs.rules import OrgFigures
 from . import rules
 from .choices import AssessmentStatus, CheckResult, GradeBasis, ScoringMethod, WeakCategory, WeakStatus
 from .models import Assessment, AssessmentEntry, ChecklistItem, ChecklistTemplate, WeakOrganization
-from .selectors import template_applicable
+from .selectors import OrgLifeYear, orglife_of_year, template_applicable
 
 ITEM_FIELDS = ("area", "title", "description", "evidence_required", "points", "method")
 
@@ -469,12 +469,24 @@ def assessment_sign_off(
     if unscored:
         _fail("entries", f"第{'、'.join(unscored)}项尚未评分")
     figures = org_figures(organization)
+    orglife: OrgLifeYear | None = None
     for entry in entries:
-        if entry.item.method != ScoringMethod.MANUAL:
+        if entry.item.method == ScoringMethod.MANUAL:
+            continue
+        detail = ""
+        if entry.item.method == ScoringMethod.AUTO_ORGLIFE:
+            if orglife is None:
+                orglife = orglife_of_year(organization=organization, year=assessment.year, today=today)
+            met = rules.orglife_item_met(orglife.status)
+            if not met:
+                shown = "；".join(orglife.missing[:5])
+                more = f"等{len(orglife.missing)}项" if len(orglife.missing) > 5 else ""
+                detail = f"（{shown}{more}）"
+        else:
             met = rules.auto_item_met(entry.item.method, figures, today)
-            entry.score = entry.item.points if met else Decimal(0)
-            entry.assessor_evidence = "平台数据自动核验：" + ("符合" if met else "不符合")
-            entry.save(update_fields=["score", "assessor_evidence"])
+        entry.score = entry.item.points if met else Decimal(0)
+        entry.assessor_evidence = "平台数据自动核验：" + ("符合" if met else "不符合") + detail
+        entry.save(update_fields=["score", "assessor_evidence"])
     total = sum((e.score or Decimal(0) for e in entries), Decimal(0))
     maximum = sum((e.item.points for e in entries), Decimal(0))
     percent = rules.percent_of(total, maximum)
