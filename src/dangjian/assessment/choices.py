@@ -40,7 +40,13 @@ class Grade(models.IntegerChoices):
 
 class GradeBasis(models.TextChoices):
     SCORE_BANDS = "score_bands", "按得分档次"
+    FIVE_GOODS = "five_goods", "按“五好”定级"
     MANUAL = "manual", "人工定级"
+
+
+# What a county chooses for its checklist; setting a class by hand (with a reason) stays open
+# to the assessor whichever is chosen.
+TEMPLATE_GRADE_BASES = [(GradeBasis.SCORE_BANDS, "按得分档次"), (GradeBasis.FIVE_GOODS, "按“五好”定级")]
 
 
 class GradeChange(models.TextChoices):

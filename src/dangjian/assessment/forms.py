@@ -11,7 +11,7 @@ from django import forms
 from dangjian.core.forms import DateInput, StyledForm
 from dangjian.orgs.choices import Sector
 
-from .choices import BasicArea, CheckResult, Grade, ScoringMethod, WeakCategory
+from .choices import TEMPLATE_GRADE_BASES, BasicArea, CheckResult, Grade, ScoringMethod, WeakCategory
 
 
 class SelfCheckEntryForm(StyledForm):
@@ -128,3 +128,31 @@ class TemplateSettingsForm(StyledForm):
     grade_one_min = _band("一类线（得分率%）")
     grade_two_min = _band("二类线（得分率%）")
     grade_three_min = _band("三类线（得分率%）")
+    # Left empty (an older client), the grade basis and five-goods rule stay as they are.
+    grade_basis = forms.ChoiceField(label="定级办法", choices=TEMPLATE_GRADE_BASES, required=False)
+    good_share_min = forms.DecimalField(
+        label="“好”的得分率线（%）",
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        error_messages={"invalid": "“好”的得分率线应为数字"},
+    )
+    goods_for_one = forms.IntegerField(
+        label="一类所需“好”项数", required=False, error_messages={"invalid": "请输入0至5的整数"}
+    )
+    goods_for_two = forms.IntegerField(
+        label="二类所需“好”项数", required=False, error_messages={"invalid": "请输入0至5的整数"}
+    )
+    goods_for_three = forms.IntegerField(
+        label="三类所需“好”项数", required=False, error_messages={"invalid": "请输入0至5的整数"}
+    )
+
+    def five_goods(self):
+        """The five-goods rule typed, or None when any part is left empty."""
+        from .rules import FiveGoods
+
+        data = self.cleaned_data
+        parts = [data.get(n) for n in ("good_share_min", "goods_for_one", "goods_for_two", "goods_for_three")]
+        if any(part is None for part in parts):
+            return None
+        return FiveGoods(parts[0], (parts[1], parts[2], parts[3]))

@@ -8,6 +8,7 @@ from dangjian.orgs.choices import Sector
 
 from . import rules
 from .choices import (
+    TEMPLATE_GRADE_BASES,
     AssessmentStatus,
     BasicArea,
     CheckResult,
@@ -41,6 +42,21 @@ class ChecklistTemplate(models.Model):
     grade_three_min = models.DecimalField(
         "三类线（得分率%）", max_digits=5, decimal_places=2, default=rules.DEFAULT_BANDS[2]
     )
+    grade_basis = models.CharField(
+        "定级办法", max_length=16, choices=TEMPLATE_GRADE_BASES, default=GradeBasis.SCORE_BANDS
+    )
+    good_share_min = models.DecimalField(
+        "“好”的得分率线（%）", max_digits=5, decimal_places=2, default=rules.DEFAULT_FIVE_GOODS.share_min
+    )
+    goods_for_one = models.PositiveSmallIntegerField(
+        "一类所需“好”项数", default=rules.DEFAULT_FIVE_GOODS.goods_for[0]
+    )
+    goods_for_two = models.PositiveSmallIntegerField(
+        "二类所需“好”项数", default=rules.DEFAULT_FIVE_GOODS.goods_for[1]
+    )
+    goods_for_three = models.PositiveSmallIntegerField(
+        "三类所需“好”项数", default=rules.DEFAULT_FIVE_GOODS.goods_for[2]
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
@@ -60,6 +76,12 @@ class ChecklistTemplate(models.Model):
     @property
     def bands(self) -> tuple[Decimal, Decimal, Decimal]:
         return (self.grade_one_min, self.grade_two_min, self.grade_three_min)
+
+    @property
+    def five_goods(self) -> rules.FiveGoods:
+        return rules.FiveGoods(
+            self.good_share_min, (self.goods_for_one, self.goods_for_two, self.goods_for_three)
+        )
 
 
 class ChecklistItem(models.Model):

@@ -8,6 +8,8 @@ platform already holds is never typed in again (domain.md, "Enter once")."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from dangjian.orgs.rules import OrgFigures, org_warnings
@@ -48,6 +50,50 @@ def grade_for(percent: Decimal, bands: tuple[Decimal, Decimal, Decimal] = DEFAUL
     """A score exactly on a band's line belongs to that band."""
     for grade, minimum in enumerate(bands, start=1):
         if percent >= minimum:
+            return grade
+    return 4
+
+
+SOURCE_FIVE_GOODS = "本产品默认“五好”规则（县级可在清单模板中调整）"
+
+
+@dataclass(frozen=True)
+class FiveGoods:
+    """The "five goods" grading, as data: each of the five basics is "good" when its items
+    scored at least `share_min` percent of their points; the class follows the number of good
+    basics: at least `goods_for[0]` → 一类, `goods_for[1]` → 二类, `goods_for[2]` → 三类,
+    fewer → 四类. Neither the statutes nor domain.md fix these numbers; 80 % and 5/4/3 are the
+    product's own defaults."""
+
+    share_min: Decimal = Decimal(80)
+    goods_for: tuple[int, int, int] = (5, 4, 3)
+
+
+DEFAULT_FIVE_GOODS = FiveGoods()
+
+
+def five_goods_error(rule: FiveGoods) -> str | None:
+    one, two, three = rule.goods_for
+    if not (Decimal(0) < rule.share_min <= Decimal(100)):
+        return "“好”的得分率线应大于0且不超过100"
+    if not (5 >= one > two > three >= 0):
+        return "“五好”定级的好项数须满足：5 ≥ 一类 > 二类 > 三类 ≥ 0"
+    return None
+
+
+def good_areas(area_points: Mapping[str, tuple[Decimal, Decimal]], share_min: Decimal) -> list[str]:
+    """The basics judged good: `area_points` maps each basic to (score, maximum). A share
+    exactly on the line is good; a basic without items is never good (nothing shows it)."""
+    return [
+        area
+        for area, (score, maximum) in area_points.items()
+        if maximum > 0 and percent_of(score, maximum) >= share_min
+    ]
+
+
+def grade_for_goods(goods: int, rule: FiveGoods = DEFAULT_FIVE_GOODS) -> int:
+    for grade, minimum in enumerate(rule.goods_for, start=1):
+        if goods >= minimum:
             return grade
     return 4
 

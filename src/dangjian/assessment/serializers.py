@@ -48,6 +48,11 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
             "grade_one_min",
             "grade_two_min",
             "grade_three_min",
+            "grade_basis",
+            "good_share_min",
+            "goods_for_one",
+            "goods_for_two",
+            "goods_for_three",
             "items",
         ]
 

@@ -26,11 +26,30 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import OrgFigures
 
 from . import rules
-from .choices import AssessmentStatus, CheckResult, GradeBasis, ScoringMethod, WeakCategory, WeakStatus
+from .choices import (
+    AssessmentStatus,
+    BasicArea,
+    CheckResult,
+    GradeBasis,
+    ScoringMethod,
+    WeakCategory,
+    WeakStatus,
+)
 from .models import Assessment, AssessmentEntry, ChecklistItem, ChecklistTemplate, WeakOrganization
 from .selectors import OrgLifeYear, orglife_of_year, template_applicable
 
 ITEM_FIELDS = ("area", "title", "description", "evidence_required", "points", "method")
+TEMPLATE_SETTING_FIELDS = (
+    "name",
+    "grade_one_min",
+    "grade_two_min",
+    "grade_three_min",
+    "grade_basis",
+    "good_share_min",
+    "goods_for_one",
+    "goods_for_two",
+    "goods_for_three",
+)
 
 
 def _user(actor: Any) -> Any:
@@ -51,6 +70,32 @@ class ItemSpec:
     method: str = ScoringMethod.MANUAL
 
 
+def _grading_check(
+    *, bands: tuple[Decimal, Decimal, Decimal], grade_basis: str, five_goods: rules.FiveGoods
+) -> None:
+    error = rules.bands_error(bands)
+    if error:
+        _fail("bands", error)
+    if grade_basis not in (GradeBasis.SCORE_BANDS, GradeBasis.FIVE_GOODS):
+        _fail("grade_basis", "定级办法应为“按得分档次”或“按“五好”定级”")
+    error = rules.five_goods_error(five_goods)
+    if error:
+        _fail("five_goods", error)
+
+
+def _set_five_goods(template: ChecklistTemplate, grade_basis: str, five_goods: rules.FiveGoods) -> None:
+    template.grade_basis = grade_basis
+    template.good_share_min = five_goods.share_min
+    template.goods_for_one, template.goods_for_two, template.goods_for_three = five_goods.goods_for
+
+
+def _five_areas_present(items: Sequence[ChecklistItem]) -> None:
+    """按“五好”定级 judges each of the five basics: each needs at least one item."""
+    absent = [label for value, label in BasicArea.choices if not any(i.area == value for i in items)]
+    if absent:
+        _fail("grade_basis", f"按“五好”定级须五个方面都有事项，缺少：{'、'.join(absent)}")
+
+
 def _template_editable(template: ChecklistTemplate) -> None:
     """A version already used for a signed result is history: change it by a new year's copy."""
     if template.assessments.filter(status=AssessmentStatus.SIGNED).exists():
@@ -67,13 +112,13 @@ def checklist_template_create(
     name: str,
     items: Sequence[ItemSpec],
     bands: tuple[Decimal, Decimal, Decimal] = rules.DEFAULT_BANDS,
+    grade_basis: str = GradeBasis.SCORE_BANDS,
+    five_goods: rules.FiveGoods = rules.DEFAULT_FIVE_GOODS,
 ) -> ChecklistTemplate:
     require(actor, "manage_orgs", owner)
     if owner.kind in BRANCH_KINDS or owner.kind == OrgKind.GROUP:
         _fail("owner", "清单由县（区）或乡镇党委制定，党支部不能制定")
-    error = rules.bands_error(bands)
-    if error:
-        _fail("bands", error)
+    _grading_check(bands=bands, grade_basis=grade_basis, five_goods=five_goods)
     if not items:
         _fail("items", "清单至少要有一个事项")
     template = ChecklistTemplate(
@@ -85,6 +130,7 @@ def checklist_template_create(
         grade_two_min=bands[1],
         grade_three_min=bands[2],
     )
+    _set_five_goods(template, grade_basis, five_goods)
     template.full_clean()
     template.save()
     rows = []
@@ -94,6 +140,8 @@ def checklist_template_create(
         if row.points <= 0:
             _fail("items", f"第{number}项分值须大于0")
         rows.append(row)
+    if grade_basis == GradeBasis.FIVE_GOODS:
+        _five_areas_present(rows)
     ChecklistItem.objects.bulk_create(rows)
     audit_record(
         actor=actor,
@@ -117,6 +165,8 @@ def checklist_template_copy(*, actor: Any, template: ChecklistTemplate, year: in
         name=template.name,
         items=items,
         bands=template.bands,
+        grade_basis=template.grade_basis,
+        five_goods=template.five_goods,
     )
 
 
@@ -185,20 +235,31 @@ def checklist_template_import(
 
 @transaction.atomic
 def checklist_template_update(
-    *, actor: Any, template: ChecklistTemplate, name: str, bands: tuple[Decimal, Decimal, Decimal]
+    *,
+    actor: Any,
+    template: ChecklistTemplate,
+    name: str,
+    bands: tuple[Decimal, Decimal, Decimal],
+    grade_basis: str | None = None,
+    five_goods: rules.FiveGoods | None = None,
 ) -> ChecklistTemplate:
-    """The county's own name and grade lines (一类/二类/三类, in percent of the total points);
-    the product's 90/75/60 are only the defaults."""
+    """The county's own name and grading: by score bands (一类/二类/三类 lines in percent of
+    the total points; the product's 90/75/60 are only the defaults) or by the "five goods"
+    (the share that makes a basic good and the goods each class needs). Left out, the
+    grade basis and the five-goods rule stay as they are."""
     template = ChecklistTemplate.objects.select_for_update().select_related("owner").get(pk=template.pk)
     require(actor, "manage_orgs", template.owner)
     _template_editable(template)
-    error = rules.bands_error(bands)
-    if error:
-        _fail("bands", error)
-    fields = ("name", "grade_one_min", "grade_two_min", "grade_three_min")
+    grade_basis = grade_basis or template.grade_basis
+    five_goods = five_goods or template.five_goods
+    _grading_check(bands=bands, grade_basis=grade_basis, five_goods=five_goods)
+    if grade_basis == GradeBasis.FIVE_GOODS:
+        _five_areas_present(list(template.items.all()))
+    fields = TEMPLATE_SETTING_FIELDS
     before = snapshot(template, fields)
     template.name = name.strip()
     template.grade_one_min, template.grade_two_min, template.grade_three_min = bands
+    _set_five_goods(template, grade_basis, five_goods)
     template.full_clean()
     template.save()
     audit_record(
@@ -490,8 +551,23 @@ def assessment_sign_off(
     total = sum((e.score or Decimal(0) for e in entries), Decimal(0))
     maximum = sum((e.item.points for e in entries), Decimal(0))
     percent = rules.percent_of(total, maximum)
-    if grade is None:
-        assessment.grade = rules.grade_for(percent, assessment.template.bands)
+    template = assessment.template
+    if grade is None and template.grade_basis == GradeBasis.FIVE_GOODS:
+        area_points: dict[str, tuple[Decimal, Decimal]] = {
+            value: (Decimal(0), Decimal(0)) for value in BasicArea.values
+        }
+        for entry in entries:
+            score, maximum = area_points[entry.item.area]
+            area_points[entry.item.area] = (score + (entry.score or Decimal(0)), maximum + entry.item.points)
+        goods = rules.good_areas(area_points, template.good_share_min)
+        assessment.grade = rules.grade_for_goods(len(goods), template.five_goods)
+        labels = "、".join(BasicArea(area).label for area in goods) or "无"
+        assessment.grade_basis = GradeBasis.FIVE_GOODS
+        assessment.grade_reason = (
+            f"“好”{len(goods)}项（得分率≥{template.good_share_min.normalize():f}%）：{labels}"
+        )
+    elif grade is None:
+        assessment.grade = rules.grade_for(percent, template.bands)
         assessment.grade_basis, assessment.grade_reason = GradeBasis.SCORE_BANDS, ""
     else:
         if grade not in (1, 2, 3, 4):

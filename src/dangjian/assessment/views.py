@@ -605,12 +605,7 @@ def _template_page(request: HttpRequest, template: ChecklistTemplate, bound: dic
                 bound.get("settings")
                 or TemplateSettingsForm(
                     prefix="set",
-                    initial={
-                        "name": template.name,
-                        "grade_one_min": template.grade_one_min,
-                        "grade_two_min": template.grade_two_min,
-                        "grade_three_min": template.grade_three_min,
-                    },
+                    initial={f: getattr(template, f) for f in services.TEMPLATE_SETTING_FIELDS},
                 )
             )
             if editable or "settings" in bound
@@ -807,11 +802,17 @@ def template_settings(request: HttpRequest, pk: int) -> HttpResponse:
                 template=found,
                 name=data["name"],
                 bands=(data["grade_one_min"], data["grade_two_min"], data["grade_three_min"]),
+                grade_basis=data["grade_basis"] or None,
+                five_goods=form.five_goods(),
             )
         except ValidationError as error:
-            add_service_errors(form, error, {"bands": None, "template": None})
+            add_service_errors(
+                form,
+                error,
+                {"bands": None, "template": None, "five_goods": None, "grade_basis": "grade_basis"},
+            )
         else:
-            messages.success(request, "清单名称和分类档次已保存")
+            messages.success(request, "清单名称和定级办法已保存")
             return redirect("assessment:template", pk)
     return _template_page(request, found, {"settings": form})
 
