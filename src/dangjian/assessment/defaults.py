@@ -263,6 +263,9 @@ SECTOR_ADDITIONS: dict[str, list[DefaultItem]] = {
     Sector.OTHER: GOVERNMENT,
 }
 
+# 评星晋级 (1–5 stars, `rules.DEFAULT_STAR_LINES`) is the community branches' variant.
+STAR_SECTORS = frozenset({Sector.COMMUNITY})
+
 TEMPLATE_NAMES: dict[str, str] = {
     Sector.RURAL: "农村党支部规范化建设清单",
     Sector.COMMUNITY: "社区党支部规范化建设清单",

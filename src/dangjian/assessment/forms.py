@@ -147,6 +147,21 @@ class TemplateSettingsForm(StyledForm):
         label="三类所需“好”项数", required=False, error_messages={"invalid": "请输入0至5的整数"}
     )
 
+    star_lines = forms.CharField(
+        label="评星档次（五星、四星、三星、二星线，%，以顿号分隔；留空不评星）", required=False, max_length=60
+    )
+
+    def clean_star_lines(self):
+        import re
+        from decimal import InvalidOperation
+
+        text = self.cleaned_data.get("star_lines", "").strip()
+        parts = [p for p in re.split(r"[、,，\s]+", text) if p]
+        try:
+            return [Decimal(p) for p in parts]
+        except InvalidOperation:
+            raise forms.ValidationError("评星档次应为以顿号分隔的数字，如：95、85、75、60") from None
+
     def five_goods(self):
         """The five-goods rule typed, or None when any part is left empty."""
         from .rules import FiveGoods

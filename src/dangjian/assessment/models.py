@@ -57,6 +57,9 @@ class ChecklistTemplate(models.Model):
     goods_for_three = models.PositiveSmallIntegerField(
         "三类所需“好”项数", default=rules.DEFAULT_FIVE_GOODS.goods_for[2]
     )
+    # 评星晋级 (community branches by default): minimum percentages for 5, 4, 3 and 2 stars as
+    # strings, e.g. ["95", "85", "75", "60"]; empty when the checklist awards no stars.
+    star_lines = models.JSONField("评星档次（五星至二星线，%）", default=list, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
@@ -76,6 +79,10 @@ class ChecklistTemplate(models.Model):
     @property
     def bands(self) -> tuple[Decimal, Decimal, Decimal]:
         return (self.grade_one_min, self.grade_two_min, self.grade_three_min)
+
+    @property
+    def stars(self) -> tuple[Decimal, ...]:
+        return tuple(Decimal(line) for line in self.star_lines)
 
     @property
     def five_goods(self) -> rules.FiveGoods:
@@ -140,6 +147,9 @@ class Assessment(models.Model):
         "上年类别", choices=Grade.choices, null=True, blank=True
     )
     grade_change = models.CharField("晋位升级", max_length=8, choices=GradeChange.choices, blank=True)
+    stars = models.PositiveSmallIntegerField("星级", null=True, blank=True)
+    previous_stars = models.PositiveSmallIntegerField("上年星级", null=True, blank=True)
+    star_change = models.CharField("评星晋级", max_length=8, choices=GradeChange.choices, blank=True)
     signed_on = models.DateField("确认日期", null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -157,6 +167,10 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.year}年考评"
+
+    @property
+    def stars_display(self) -> str:
+        return "★" * self.stars + "☆" * (5 - self.stars) if self.stars else ""
 
 
 class AssessmentEntry(models.Model):

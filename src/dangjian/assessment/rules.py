@@ -98,6 +98,42 @@ def grade_for_goods(goods: int, rule: FiveGoods = DEFAULT_FIVE_GOODS) -> int:
     return 4
 
 
+SOURCE_STARS = "本产品默认评星档次（县级可在清单模板中调整）"
+# 评星晋级 of community branches: minimum percentage for 5, 4, 3 and 2 stars; below is 1 star.
+DEFAULT_STAR_LINES: tuple[Decimal, Decimal, Decimal, Decimal] = (
+    Decimal(95),
+    Decimal(85),
+    Decimal(75),
+    Decimal(60),
+)
+
+
+def star_lines_error(lines: tuple[Decimal, ...]) -> str | None:
+    """Empty: no star rating. Otherwise four lines, 100 ≥ 五星 > 四星 > 三星 > 二星 > 0."""
+    if not lines:
+        return None
+    if len(lines) != 4:
+        return "评星档次须依次填写五星、四星、三星、二星四条线"
+    if not (Decimal(100) >= lines[0] > lines[1] > lines[2] > lines[3] > Decimal(0)):
+        return "评星档次须满足：100 ≥ 五星线 > 四星线 > 三星线 > 二星线 > 0"
+    return None
+
+
+def stars_for(percent: Decimal, lines: tuple[Decimal, ...] = DEFAULT_STAR_LINES) -> int:
+    """A score exactly on a line earns those stars."""
+    for stars, minimum in zip((5, 4, 3, 2), lines, strict=True):
+        if percent >= minimum:
+            return stars
+    return 1
+
+
+def star_change(previous: int | None, current: int) -> str:
+    """More stars is 晋位."""
+    if previous is None:
+        return GradeChange.NEW
+    return grade_change(-previous, -current)
+
+
 def grade_change(previous: int | None, current: int) -> str:
     """晋位升级: a smaller class number is better."""
     if previous is None:

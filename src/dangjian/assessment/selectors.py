@@ -85,6 +85,7 @@ class GradeRow:
     organization: Organization
     by_grade: dict[int, int] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)
+    by_stars: dict[int, int] = field(default_factory=dict)
 
     @property
     def graded(self) -> int:
@@ -92,7 +93,8 @@ class GradeRow:
 
 
 def grade_distribution(*, user: Any, organization: Organization, year: int) -> list[GradeRow]:
-    """Confirmed classes and 晋位/持平/降级 under each child of `organization`: two queries."""
+    """Confirmed classes, 晋位/持平/降级 and stars (评星晋级) under each child of
+    `organization`: two queries."""
     children = list(
         Organization.objects.restrict(user, "view").filter(  # type: ignore[attr-defined]
             path__startswith=organization.path, depth=organization.depth + 1
@@ -104,7 +106,7 @@ def grade_distribution(*, user: Any, organization: Organization, year: int) -> l
         Assessment.objects.restrict(user, "view")  # type: ignore[attr-defined]
         .filter(organization__path__startswith=organization.path, year=year, status=AssessmentStatus.SIGNED)
         .annotate(prefix=Substr("organization__path", 1, length))
-        .values("prefix", "grade", "grade_change")
+        .values("prefix", "grade", "grade_change", "stars")
         .order_by()
         .annotate(n=Count("id"))
     )
@@ -113,6 +115,8 @@ def grade_distribution(*, user: Any, organization: Organization, year: int) -> l
         if row is not None:
             row.by_grade[entry["grade"]] = row.by_grade.get(entry["grade"], 0) + entry["n"]
             row.changes[entry["grade_change"]] = row.changes.get(entry["grade_change"], 0) + entry["n"]
+            if entry["stars"]:
+                row.by_stars[entry["stars"]] = row.by_stars.get(entry["stars"], 0) + entry["n"]
     return list(rows.values())
 
 

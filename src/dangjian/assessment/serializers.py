@@ -53,6 +53,7 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
             "goods_for_one",
             "goods_for_two",
             "goods_for_three",
+            "star_lines",
             "items",
         ]
 
@@ -115,6 +116,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "previous_grade",
             "grade_change",
             "grade_change_display",
+            "stars",
+            "previous_stars",
+            "star_change",
             "signed_on",
         ]
         read_only_fields = fields

@@ -49,6 +49,7 @@ TEMPLATE_SETTING_FIELDS = (
     "goods_for_one",
     "goods_for_two",
     "goods_for_three",
+    "star_lines",
 )
 
 
@@ -71,16 +72,27 @@ class ItemSpec:
 
 
 def _grading_check(
-    *, bands: tuple[Decimal, Decimal, Decimal], grade_basis: str, five_goods: rules.FiveGoods
+    *,
+    bands: tuple[Decimal, Decimal, Decimal],
+    grade_basis: str,
+    five_goods: rules.FiveGoods,
+    star_lines: Sequence[Decimal] = (),
 ) -> None:
     error = rules.bands_error(bands)
     if error:
         _fail("bands", error)
+    error = rules.star_lines_error(tuple(star_lines))
+    if error:
+        _fail("star_lines", error)
     if grade_basis not in (GradeBasis.SCORE_BANDS, GradeBasis.FIVE_GOODS):
         _fail("grade_basis", "定级办法应为“按得分档次”或“按“五好”定级”")
     error = rules.five_goods_error(five_goods)
     if error:
         _fail("five_goods", error)
+
+
+def _star_json(lines: Sequence[Decimal]) -> list[str]:
+    return [format(Decimal(line).normalize(), "f") for line in lines]
 
 
 def _set_five_goods(template: ChecklistTemplate, grade_basis: str, five_goods: rules.FiveGoods) -> None:
@@ -114,11 +126,12 @@ def checklist_template_create(
     bands: tuple[Decimal, Decimal, Decimal] = rules.DEFAULT_BANDS,
     grade_basis: str = GradeBasis.SCORE_BANDS,
     five_goods: rules.FiveGoods = rules.DEFAULT_FIVE_GOODS,
+    star_lines: Sequence[Decimal] = (),
 ) -> ChecklistTemplate:
     require(actor, "manage_orgs", owner)
     if owner.kind in BRANCH_KINDS or owner.kind == OrgKind.GROUP:
         _fail("owner", "清单由县（区）或乡镇党委制定，党支部不能制定")
-    _grading_check(bands=bands, grade_basis=grade_basis, five_goods=five_goods)
+    _grading_check(bands=bands, grade_basis=grade_basis, five_goods=five_goods, star_lines=star_lines)
     if not items:
         _fail("items", "清单至少要有一个事项")
     template = ChecklistTemplate(
@@ -131,6 +144,7 @@ def checklist_template_create(
         grade_three_min=bands[2],
     )
     _set_five_goods(template, grade_basis, five_goods)
+    template.star_lines = _star_json(star_lines)
     template.full_clean()
     template.save()
     rows = []
@@ -167,6 +181,7 @@ def checklist_template_copy(*, actor: Any, template: ChecklistTemplate, year: in
         bands=template.bands,
         grade_basis=template.grade_basis,
         five_goods=template.five_goods,
+        star_lines=template.stars,
     )
 
 
@@ -177,7 +192,7 @@ def checklist_defaults_install(
     """Install the product's default checklists (`assessment.defaults`) for `owner` in `year`,
     one per sector; a sector the owner already has a template for that year is left alone, so
     running it twice changes nothing."""
-    from .defaults import TEMPLATE_NAMES, default_items
+    from .defaults import STAR_SECTORS, TEMPLATE_NAMES, default_items
 
     wanted = list(sectors) if sectors is not None else list(TEMPLATE_NAMES)
     unknown = [s for s in wanted if s not in TEMPLATE_NAMES]
@@ -201,7 +216,13 @@ def checklist_defaults_install(
         ]
         created.append(
             checklist_template_create(
-                actor=actor, owner=owner, sector=sector, year=year, name=TEMPLATE_NAMES[sector], items=items
+                actor=actor,
+                owner=owner,
+                sector=sector,
+                year=year,
+                name=TEMPLATE_NAMES[sector],
+                items=items,
+                star_lines=rules.DEFAULT_STAR_LINES if sector in STAR_SECTORS else (),
             )
         )
     return created
@@ -242,6 +263,7 @@ def checklist_template_update(
     bands: tuple[Decimal, Decimal, Decimal],
     grade_basis: str | None = None,
     five_goods: rules.FiveGoods | None = None,
+    star_lines: Sequence[Decimal] | None = None,
 ) -> ChecklistTemplate:
     """The county's own name and grading: by score bands (一类/二类/三类 lines in percent of
     the total points; the product's 90/75/60 are only the defaults) or by the "five goods"
@@ -252,7 +274,8 @@ def checklist_template_update(
     _template_editable(template)
     grade_basis = grade_basis or template.grade_basis
     five_goods = five_goods or template.five_goods
-    _grading_check(bands=bands, grade_basis=grade_basis, five_goods=five_goods)
+    star_lines = template.stars if star_lines is None else tuple(star_lines)
+    _grading_check(bands=bands, grade_basis=grade_basis, five_goods=five_goods, star_lines=star_lines)
     if grade_basis == GradeBasis.FIVE_GOODS:
         _five_areas_present(list(template.items.all()))
     fields = TEMPLATE_SETTING_FIELDS
@@ -260,6 +283,7 @@ def checklist_template_update(
     template.name = name.strip()
     template.grade_one_min, template.grade_two_min, template.grade_three_min = bands
     _set_five_goods(template, grade_basis, five_goods)
+    template.star_lines = _star_json(star_lines)
     template.full_clean()
     template.save()
     audit_record(
@@ -576,16 +600,22 @@ def assessment_sign_off(
             _fail("reason", "人工定级须写明理由")
         assessment.grade = grade
         assessment.grade_basis, assessment.grade_reason = GradeBasis.MANUAL, reason.strip()
-    previous = (
+    previous, previous_stars = (
         Assessment.objects.filter(
             organization=organization, year__lt=assessment.year, status=AssessmentStatus.SIGNED
         )
         .order_by("-year")
-        .values_list("grade", flat=True)
+        .values_list("grade", "stars")
         .first()
-    )
+    ) or (None, None)
     assessment.previous_grade = previous
     assessment.grade_change = rules.grade_change(previous, assessment.grade)
+    if template.star_lines:
+        assessment.stars = rules.stars_for(percent, template.stars)
+        assessment.previous_stars = previous_stars
+        assessment.star_change = rules.star_change(previous_stars, assessment.stars)
+    else:
+        assessment.stars, assessment.previous_stars, assessment.star_change = None, None, ""
     assessment.total_score, assessment.max_score, assessment.percent = total, maximum, percent
     assessment.status = AssessmentStatus.SIGNED
     assessment.signed_on, assessment.signed_by = today, _user(actor)
@@ -597,7 +627,17 @@ def assessment_sign_off(
         organization=organization,
         after=snapshot(
             assessment,
-            ("total_score", "max_score", "percent", "grade", "grade_basis", "grade_reason", "grade_change"),
+            (
+                "total_score",
+                "max_score",
+                "percent",
+                "grade",
+                "grade_basis",
+                "grade_reason",
+                "grade_change",
+                "stars",
+                "star_change",
+            ),
         ),
     )
     return assessment

@@ -297,10 +297,12 @@ def distribution(request: HttpRequest, code: str, year: int) -> HttpResponse:
             row,
             [row.by_grade.get(grade.value, 0) for grade in grades],
             [row.changes.get(change.value, 0) for change in GradeChange],
+            [row.by_stars.get(n, 0) for n in STAR_COLUMNS],
         )
         for row in rows
     ]
     totals = [sum(row.by_grade.get(grade.value, 0) for row in rows) for grade in grades]
+    star_totals = [(n, sum(row.by_stars.get(n, 0) for row in rows)) for n in STAR_COLUMNS]
     return render(
         request,
         "assessment/distribution.html",
@@ -313,10 +315,13 @@ def distribution(request: HttpRequest, code: str, year: int) -> HttpResponse:
             "table": table,
             "summary": list(zip(grades, totals, strict=True)),
             "graded": sum(totals),
+            # Star columns only where some branch was rated (评星晋级, community by default).
+            "star_totals": star_totals if any(n for _, n in star_totals) else [],
         },
     )
 
 
+STAR_COLUMNS = (5, 4, 3, 2, 1)
 PLAN_ROWS = 5
 
 
@@ -605,7 +610,8 @@ def _template_page(request: HttpRequest, template: ChecklistTemplate, bound: dic
                 bound.get("settings")
                 or TemplateSettingsForm(
                     prefix="set",
-                    initial={f: getattr(template, f) for f in services.TEMPLATE_SETTING_FIELDS},
+                    initial={f: getattr(template, f) for f in services.TEMPLATE_SETTING_FIELDS}
+                    | {"star_lines": "、".join(template.star_lines)},
                 )
             )
             if editable or "settings" in bound
@@ -682,6 +688,9 @@ RESULT_HEADER = [
     "晋位升级",
     "定级说明",
     "确认日期",
+    "星级",
+    "上年星级",
+    "评星晋级",
 ]
 
 
@@ -701,6 +710,9 @@ def _result_rows(rows: Any) -> list[list[Any]]:
             a.get_grade_change_display() if a.grade_change else "",
             a.grade_reason,
             a.signed_on,
+            a.stars,
+            a.previous_stars,
+            a.get_star_change_display() if a.star_change else "",
         ]
         for a in rows
     ]
@@ -721,7 +733,7 @@ def results_export(request: HttpRequest, code: str, year: int) -> HttpResponse:
         title=title,
         header=RESULT_HEADER,
         rows=_result_rows(rows),
-        widths=[28, 12, 10, 14, 12, 8, 8, 10, 8, 8, 8, 24, 12],
+        widths=[28, 12, 10, 14, 12, 8, 8, 10, 8, 8, 8, 24, 12, 8, 8, 8],
     )
     return xlsx_response(content, f"{title}.xlsx")
 
@@ -804,12 +816,20 @@ def template_settings(request: HttpRequest, pk: int) -> HttpResponse:
                 bands=(data["grade_one_min"], data["grade_two_min"], data["grade_three_min"]),
                 grade_basis=data["grade_basis"] or None,
                 five_goods=form.five_goods(),
+                # Absent from an older client's form: the star lines stay as they are.
+                star_lines=data["star_lines"] if "set-star_lines" in request.POST else None,
             )
         except ValidationError as error:
             add_service_errors(
                 form,
                 error,
-                {"bands": None, "template": None, "five_goods": None, "grade_basis": "grade_basis"},
+                {
+                    "bands": None,
+                    "template": None,
+                    "five_goods": None,
+                    "grade_basis": "grade_basis",
+                    "star_lines": "star_lines",
+                },
             )
         else:
             messages.success(request, "清单名称和定级办法已保存")
@@ -835,17 +855,24 @@ def distribution_export(request: HttpRequest, code: str, year: int) -> HttpRespo
     content = table_workbook(
         actor=user,
         title=title,
-        header=["下级组织", *[g.label for g in Grade], *[c.label for c in GradeChange], "已定级"],
+        header=[
+            "下级组织",
+            *[g.label for g in Grade],
+            *[c.label for c in GradeChange],
+            "已定级",
+            *[f"{n}星" for n in STAR_COLUMNS],
+        ],
         rows=[
             [
                 row.organization.name,
                 *[row.by_grade.get(g.value, 0) for g in Grade],
                 *[row.changes.get(c.value, 0) for c in GradeChange],
                 row.graded,
+                *[row.by_stars.get(n, 0) for n in STAR_COLUMNS],
             ]
             for row in rows
         ],
-        widths=[28, 8, 8, 8, 8, 8, 8, 8, 8, 8],
+        widths=[28, 8, 8, 8, 8, 8, 8, 8, 8, 8, 6, 6, 6, 6, 6],
     )
     return xlsx_response(content, f"{title}.xlsx")
 
