@@ -138,3 +138,68 @@ def weak_organizations(*, user: Any, year: int) -> QuerySet[WeakOrganization]:
         .select_related("organization", "ledger")
         .order_by("organization__path")
     )
+
+
+@dataclass
+class SecretaryBranch:
+    """One branch a member was secretary of: its years' results, its open rectification
+    items and its weak-organization records, as far as the reader may see them."""
+
+    post: Any  # members.MemberRole
+    assessments: list[Assessment]
+    open_items: list[Any]  # ledger.LedgerItem
+    weak_records: list[WeakOrganization]
+
+
+def secretary_summary(*, user: Any, member: Any) -> list[SecretaryBranch]:
+    """The results a secretary's evaluation refers to (issue: "results can be referenced in the
+    secretary's evaluation"): for every 书记 post of `member`, the branch's assessments of the
+    years of the post, most recent first. Each list is restricted to what `user` may view; a
+    constant number of queries whatever the number of posts."""
+    from dangjian.ledger.choices import ItemStatus
+    from dangjian.ledger.models import LedgerItem
+    from dangjian.members.choices import PartyRole
+    from dangjian.members.models import MemberRole
+
+    posts = list(
+        MemberRole.objects.filter(member=member, role=PartyRole.SECRETARY)
+        .filter(scope_q(user, "view", "organization__path"))
+        .select_related("organization")
+        .order_by("-started_on")
+    )
+    org_ids = {post.organization_id for post in posts}
+    assessments = list(
+        Assessment.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .filter(organization_id__in=org_ids, status=AssessmentStatus.SIGNED)
+        .order_by("-year")
+    )
+    open_items = list(
+        LedgerItem.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .filter(ledger__organization_id__in=org_ids)
+        .exclude(status=ItemStatus.CLOSED)
+        .select_related("ledger")
+        .order_by("deadline", "pk")
+    )
+    weak = list(
+        WeakOrganization.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        .filter(organization_id__in=org_ids)
+        .order_by("-year")
+    )
+    today = dt.date.today()
+    summary = []
+    for post in posts:
+        last_year = (post.ended_on or today).year
+        summary.append(
+            SecretaryBranch(
+                post,
+                [
+                    a
+                    for a in assessments
+                    if a.organization_id == post.organization_id
+                    and post.started_on.year <= a.year <= last_year
+                ],
+                [i for i in open_items if i.ledger.organization_id == post.organization_id],
+                [w for w in weak if w.organization_id == post.organization_id],
+            )
+        )
+    return summary

@@ -19,6 +19,7 @@ urlpatterns = [
     path("weak/<str:code>/<int:year>/identify/", views.weak_identify, name="weak-identify"),
     path("weak/record/<int:pk>/recheck/", views.weak_recheck, name="weak-recheck"),
     path("weak/record/<int:pk>/close/", views.weak_close, name="weak-close"),
+    path("secretary/<int:pk>/", views.secretary, name="secretary"),
     path("templates/<str:code>/", views.templates, name="templates"),
     path("templates/<str:code>/install/", views.templates_install, name="templates-install"),
     path("templates/<str:code>/import/", views.templates_import, name="templates-import"),

@@ -904,3 +904,24 @@ def weak_export(request: HttpRequest, code: str, year: int) -> HttpResponse:
         widths=[28, 40, 12, 12, 8, 8, 12, 12],
     )
     return xlsx_response(content, f"{title}.xlsx")
+
+
+@login_required
+@require_GET
+def secretary(request: HttpRequest, pk: int) -> HttpResponse:
+    """A secretary's summary for the evaluation: the branch's class, stars and their change by
+    year while the member held the post, open rectification items and weak-organization status."""
+    from dangjian.members.selectors import member_get
+
+    user = request.user
+    member = member_get(user, pk)
+    return render(
+        request,
+        "assessment/secretary.html",
+        {
+            "member": member,
+            "crumbs": breadcrumb(user, member.organization),
+            "branches": selectors.secretary_summary(user=user, member=member),
+            "today": timezone.localdate(),
+        },
+    )
