@@ -56,6 +56,19 @@ class WeakIdentifyForm(StyledForm):
     )
     leader_name = forms.CharField(label="包联领导", required=False, max_length=50)
 
+    def __init__(self, *args, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if categories is not None:  # the county's own list (active ones)
+            self.fields["categories"].choices = categories
+
+
+class WeakCategoryForm(StyledForm):
+    code = forms.CharField(
+        label="代码（小写字母、数字、下划线）", max_length=32, error_messages={"required": "请填写代码"}
+    )
+    label = forms.CharField(label="问题类别", max_length=60, error_messages={"required": "请填写问题类别"})
+    active = forms.BooleanField(label="启用", required=False, initial=True)
+
 
 class RectificationRowForm(StyledForm):
     """One line of the rectification plan; a line left wholly empty is skipped."""

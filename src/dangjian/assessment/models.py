@@ -228,3 +228,30 @@ class WeakOrganization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.year}年"
+
+
+class WeakCategoryOption(models.Model):
+    """A problem category of the weak-organization screening as a county (or any level above
+    branches) words it. An owner with no rows uses the product's list (`WeakCategory`); its
+    first change copies that list, so the county then edits its own. The deepest owner above
+    an organization decides its list, as for checklists."""
+
+    owner = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="weak_categories", verbose_name="制定单位"
+    )
+    code = models.CharField("代码", max_length=32)
+    label = models.CharField("问题类别", max_length=60)
+    active = models.BooleanField("启用", default=True)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+    restrict_path = "owner__path"
+
+    class Meta:
+        verbose_name = "软弱涣散问题类别"
+        verbose_name_plural = "软弱涣散问题类别"
+        ordering = ["owner_id", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "code"], name="weak_category_owner_code")]
+
+    def __str__(self) -> str:
+        return self.label

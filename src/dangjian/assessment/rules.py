@@ -8,7 +8,7 @@ platform already holds is never typed in again (domain.md, "Enter once")."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -170,6 +170,8 @@ def orglife_item_met(status: str) -> bool:
     return status != "missed"
 
 
-def is_weak(*, grade: int | None, categories: list[str]) -> bool:
-    """软弱涣散 when screening found any problem category, or the year's class is 四类."""
-    return grade == 4 or any(c in WeakCategory.values for c in categories)
+def is_weak(*, grade: int | None, categories: list[str], known: Collection[str] | None = None) -> bool:
+    """软弱涣散 when screening found any problem category (of the county's list, `known`; the
+    product's list by default), or the year's class is 四类."""
+    known = WeakCategory.values if known is None else known
+    return grade == 4 or any(c in known for c in categories)

@@ -13,8 +13,8 @@ from django.db.models.functions import Substr
 from dangjian.core.restrict import Everything, scope_prefixes, scope_q
 from dangjian.orgs.models import Organization
 
-from .choices import AssessmentStatus
-from .models import Assessment, ChecklistTemplate, WeakOrganization
+from .choices import AssessmentStatus, WeakCategory
+from .models import Assessment, ChecklistTemplate, WeakCategoryOption, WeakOrganization
 
 
 def ancestor_paths(organization: Organization) -> list[str]:
@@ -203,3 +203,44 @@ def secretary_summary(*, user: Any, member: Any) -> list[SecretaryBranch]:
             )
         )
     return summary
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    code: str
+    label: str
+    active: bool = True
+
+
+def default_weak_categories() -> list[CategoryChoice]:
+    return [CategoryChoice(code, label) for code, label in WeakCategory.choices]
+
+
+def weak_categories_for(organization: Organization) -> tuple[Organization | None, list[CategoryChoice]]:
+    """The screening categories that apply to `organization` (itself or above): those of the
+    deepest level holding its own list, else the product's defaults (owner None). One query."""
+    rows = list(
+        WeakCategoryOption.objects.filter(owner__path__in=ancestor_paths(organization))
+        .select_related("owner")
+        .order_by("-owner__depth", "position", "id")
+    )
+    if not rows:
+        return None, default_weak_categories()
+    owner = rows[0].owner
+    return owner, [CategoryChoice(r.code, r.label, r.active) for r in rows if r.owner_id == owner.pk]
+
+
+def weak_category_labels(organization: Organization) -> dict[str, str]:
+    """Code → label for every category a record at or under `organization` may carry (the
+    defaults, the lists above it, then those inside its subtree), inactive ones included so
+    that old records keep their wording. One query."""
+    labels = dict(WeakCategory.choices)
+    for row in (
+        WeakCategoryOption.objects.filter(
+            Q(owner__path__in=ancestor_paths(organization)) | Q(owner__path__startswith=organization.path)
+        )
+        .order_by("owner__depth", "position")
+        .values("code", "label")
+    ):
+        labels[row["code"]] = row["label"]
+    return labels

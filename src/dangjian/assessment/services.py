@@ -5,6 +5,7 @@ rectification. One transaction each, scope-checked with `require`, audited."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,11 +33,23 @@ from .choices import (
     CheckResult,
     GradeBasis,
     ScoringMethod,
-    WeakCategory,
     WeakStatus,
 )
-from .models import Assessment, AssessmentEntry, ChecklistItem, ChecklistTemplate, WeakOrganization
-from .selectors import OrgLifeYear, orglife_of_year, template_applicable
+from .models import (
+    Assessment,
+    AssessmentEntry,
+    ChecklistItem,
+    ChecklistTemplate,
+    WeakCategoryOption,
+    WeakOrganization,
+)
+from .selectors import (
+    OrgLifeYear,
+    default_weak_categories,
+    orglife_of_year,
+    template_applicable,
+    weak_categories_for,
+)
 
 ITEM_FIELDS = ("area", "title", "description", "evidence_required", "points", "method")
 TEMPLATE_SETTING_FIELDS = (
@@ -665,15 +678,17 @@ def weak_org_identify(
     """The superior names a weak organization, its problem categories, the leader who takes
     charge of it (包联) and its rectification plan, kept as a ledger."""
     require_superior(actor, organization)
-    unknown = [c for c in categories if c not in WeakCategory.values]
+    _owner, choices = weak_categories_for(organization)
+    known = {choice.code for choice in choices if choice.active}
+    unknown = [c for c in categories if c not in known]
     if unknown:
-        _fail("categories", f"未知的问题类别：{'、'.join(unknown)}")
+        _fail("categories", f"未知或已停用的问题类别：{'、'.join(unknown)}")
     grade = (
         Assessment.objects.filter(organization=organization, year=year, status=AssessmentStatus.SIGNED)
         .values_list("grade", flat=True)
         .first()
     )
-    if not rules.is_weak(grade=grade, categories=list(categories)):
+    if not rules.is_weak(grade=grade, categories=list(categories), known=known):
         _fail("categories", "请至少选择一个问题类别（或该组织年度考评为四类）")
     if not leader_name.strip():
         _fail("leader_name", "请指定包联领导")
@@ -737,3 +752,48 @@ def weak_org_close(*, actor: Any, record: WeakOrganization, today: dt.date | Non
         after={"closed_on": record.closed_on.isoformat()},
     )
     return record
+
+
+WEAK_CATEGORY_CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+@transaction.atomic
+def weak_category_save(
+    *, actor: Any, owner: Organization, code: str, label: str, active: bool = True
+) -> WeakCategoryOption:
+    """Add a screening category to the owner's list or change one (its wording, or whether it
+    is used); a category is never deleted, so records that carry it keep their wording. The
+    owner's first change copies the list that applied to it, so it starts from the defaults."""
+    require(actor, "manage_orgs", owner)
+    if owner.kind in BRANCH_KINDS or owner.kind == OrgKind.GROUP:
+        _fail("owner", "问题类别由县（区）或乡镇党委制定，党支部不能制定")
+    code, label = code.strip(), label.strip()
+    if not WEAK_CATEGORY_CODE.match(code):
+        _fail("code", "代码须以小写字母开头，只含小写字母、数字和下划线，不超过32个字符")
+    if not label:
+        _fail("label", "请填写问题类别")
+    if len(label) > 60:
+        _fail("label", "问题类别不超过60个字")
+    Organization.objects.select_for_update().filter(pk=owner.pk).first()  # one first copy at a time
+    if not WeakCategoryOption.objects.filter(owner=owner).exists():
+        _source, inherited = weak_categories_for(owner)
+        WeakCategoryOption.objects.bulk_create(
+            WeakCategoryOption(owner=owner, code=c.code, label=c.label, active=c.active, position=n)
+            for n, c in enumerate(inherited or default_weak_categories(), start=1)
+        )
+    option = WeakCategoryOption.objects.select_for_update().filter(owner=owner, code=code).first()
+    before = snapshot(option, ("label", "active")) if option else None
+    if option is None:
+        last = WeakCategoryOption.objects.filter(owner=owner).order_by("-position").first()
+        option = WeakCategoryOption(owner=owner, code=code, position=(last.position + 1) if last else 1)
+    option.label, option.active = label, active
+    option.save()
+    audit_record(
+        actor=actor,
+        action="weak_category.save",
+        obj=option,
+        organization=owner,
+        before=before,
+        after={"code": code, **snapshot(option, ("label", "active"))},
+    )
+    return option

@@ -20,6 +20,7 @@ urlpatterns = [
     path("weak/record/<int:pk>/recheck/", views.weak_recheck, name="weak-recheck"),
     path("weak/record/<int:pk>/close/", views.weak_close, name="weak-close"),
     path("secretary/<int:pk>/", views.secretary, name="secretary"),
+    path("weak-categories/<str:code>/", views.weak_categories, name="weak-categories"),
     path("templates/<str:code>/", views.templates, name="templates"),
     path("templates/<str:code>/install/", views.templates_install, name="templates-install"),
     path("templates/<str:code>/import/", views.templates_import, name="templates-import"),

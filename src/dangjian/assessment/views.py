@@ -29,7 +29,7 @@ from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import selectors, services
 from .checklist_io import template_workbook
-from .choices import AssessmentStatus, Grade, GradeChange, ScoringMethod, WeakCategory
+from .choices import AssessmentStatus, Grade, GradeChange, ScoringMethod
 from .forms import (
     ChecklistItemForm,
     RectificationRowForm,
@@ -39,6 +39,7 @@ from .forms import (
     TemplateCopyForm,
     TemplateImportForm,
     TemplateSettingsForm,
+    WeakCategoryForm,
     WeakIdentifyForm,
 )
 from .models import Assessment, AssessmentEntry, ChecklistTemplate, WeakOrganization
@@ -336,7 +337,7 @@ def _weak_page_context(user: Any, organization: Organization, year: int, categor
     )
     if category:
         records = [r for r in records if category in r.categories]
-    labels = dict(WeakCategory.choices)
+    labels = selectors.weak_category_labels(organization)
     rows = [
         (
             record,
@@ -349,7 +350,12 @@ def _weak_page_context(user: Any, organization: Organization, year: int, categor
     candidates = selectors.weak_candidates(user=user, year=year).filter(
         organization__path__startswith=organization.path
     )
-    return {"rows": rows, "candidates": candidates, "categories": WeakCategory.choices, "category": category}
+    return {
+        "rows": rows,
+        "candidates": candidates,
+        "categories": list(labels.items()),
+        "category": category,
+    }
 
 
 @login_required
@@ -360,7 +366,7 @@ def weak_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
     user = request.user
     organization = organization_get(user, code)
     category = request.GET.get("category", "")
-    if category and category not in WeakCategory.values:
+    if category and category not in selectors.weak_category_labels(organization):
         category = ""
     return render(
         request,
@@ -384,7 +390,8 @@ def weak_identify(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if not _is_superior(user, organization):
         raise PermissionDenied("软弱涣散党组织由上级党组织确定")
     data = request.POST if request.method == "POST" else None
-    form = WeakIdentifyForm(data, prefix="weak")
+    _owner, choices = selectors.weak_categories_for(organization)
+    form = WeakIdentifyForm(data, prefix="weak", categories=[(c.code, c.label) for c in choices if c.active])
     plan = [RectificationRowForm(data, prefix=f"p{n}") for n in range(1, PLAN_ROWS + 1)]
     if data is not None and form.is_valid() and all(row.is_valid() for row in plan):
         items = [
@@ -780,7 +787,7 @@ def year_report(request: HttpRequest, code: str, year: int) -> HttpResponse:
             organization__path__startswith=organization.path
         )
     )
-    labels = dict(WeakCategory.choices)
+    labels = selectors.weak_category_labels(organization)
     return render(
         request,
         "assessment/year_report.html",
@@ -924,4 +931,51 @@ def secretary(request: HttpRequest, pk: int) -> HttpResponse:
             "branches": selectors.secretary_summary(user=user, member=member),
             "today": timezone.localdate(),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def weak_categories(request: HttpRequest, code: str) -> HttpResponse:
+    """The problem categories of the weak-organization screening that apply at this level;
+    a county (or township) administrator adds categories, rewords them or stops using them."""
+    user = request.user
+    organization = organization_get(user, code)
+    can_edit = organization.kind not in BRANCH_KINDS and path_in_scope(user, "manage_orgs", organization.path)
+    form = WeakCategoryForm(prefix="cat")
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("只有本级组织部门管理员可以修改问题类别")
+        form = WeakCategoryForm(request.POST, prefix="cat")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.weak_category_save(
+                    actor=user,
+                    owner=organization,
+                    code=data["code"],
+                    label=data["label"],
+                    active=data["active"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error, {"owner": None})
+            else:
+                messages.success(request, f"问题类别“{data['label'].strip()}”已保存")
+                return redirect("assessment:weak-categories", code)
+        status = 400
+    owner, choices = selectors.weak_categories_for(organization)
+    return render(
+        request,
+        "assessment/weak_categories.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "owner": owner,
+            "choices": choices,
+            "can_edit": can_edit,
+            "form": form,
+            "year": timezone.localdate().year,
+        },
+        status=status,
     )
