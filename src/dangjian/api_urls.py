@@ -4,7 +4,12 @@ from rest_framework.routers import DefaultRouter
 
 from dangjian.assessment.api import AssessmentViewSet, ChecklistTemplateViewSet, WeakOrganizationViewSet
 from dangjian.dues.api import ArrearsViewSet, DuesMonthViewSet, ExemptionViewSet
-from dangjian.ledger.api import DispatchRecipientViewSet, LedgerItemViewSet, TargetViewSet
+from dangjian.ledger.api import (
+    DispatchRecipientViewSet,
+    DispatchSheetViewSet,
+    LedgerItemViewSet,
+    TargetViewSet,
+)
 from dangjian.members.api import MemberViewSet
 from dangjian.orglife.api import ComplianceViewSet, RecordViewSet
 from dangjian.orgs.api import OrganizationViewSet
@@ -27,6 +32,7 @@ router.register("assessment/weak", WeakOrganizationViewSet, basename="api-assess
 router.register("ledger/items", LedgerItemViewSet, basename="api-ledger-item")
 router.register("ledger/dispatch", DispatchRecipientViewSet, basename="api-ledger-dispatch")
 router.register("ledger/targets", TargetViewSet, basename="api-ledger-target")
+router.register("ledger/dispatch-sheets", DispatchSheetViewSet, basename="api-ledger-dispatch-sheet")
 router.register("terms/elections", ElectionViewSet, basename="api-terms-election")
 router.register("terms/calendar", TermCalendarViewSet, basename="api-terms-calendar")
 

@@ -12,7 +12,7 @@ from dangjian.assessment import services as svc
 from dangjian.assessment.choices import BasicArea, ScoringMethod
 from dangjian.assessment.defaults import AREA_ORDER, TEMPLATE_NAMES, default_items, spread_points
 from dangjian.assessment.models import ChecklistTemplate
-from dangjian.assessment.rules import AUTO_FAILING_WARNINGS
+from dangjian.assessment.rules import AUTOMATIC_METHODS
 from dangjian.orgs.choices import Sector
 
 
@@ -48,7 +48,7 @@ def test_manual_items_name_their_evidence_and_automatic_items_are_ones_the_rules
         if item.method == ScoringMethod.MANUAL:
             assert item.evidence_required, item.title
         else:
-            assert item.method in AUTO_FAILING_WARNINGS
+            assert item.method in AUTOMATIC_METHODS
 
 
 @pytest.mark.parametrize("count", [1, 3, 7, 15, 16, 18, 20, 33])

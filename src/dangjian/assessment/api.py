@@ -17,13 +17,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dangjian.core.api import Pagination, ScopedWritePermission, ascii_int, service_errors
-from dangjian.ledger.api import ORG_PARAM, YEAR_PARAM, visible_org, year_param
+from dangjian.ledger.api import ORG_PARAM, YEAR_PARAM, visible_code, visible_org, year_param
 
-from . import selectors, services
+from . import rules, selectors, services
 from .models import Assessment, AssessmentEntry, ChecklistItem, WeakOrganization
 from .serializers import (
     AssessmentDetailSerializer,
     AssessmentSerializer,
+    ChecklistTemplateInputSerializer,
     ChecklistTemplateSerializer,
     ScoreInputSerializer,
     SelfCheckInputSerializer,
@@ -39,7 +40,33 @@ from .serializers import (
 class ChecklistTemplateViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ChecklistTemplateSerializer
     pagination_class = Pagination
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, ScopedWritePermission]
+    write_scopes = {"create": "manage_orgs"}
+
+    @extend_schema(
+        summary="制定规范化建设清单（含事项和定级办法）",
+        request=ChecklistTemplateInputSerializer,
+        responses={201: ChecklistTemplateSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = ChecklistTemplateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        owner = visible_code(request.user, values["owner"])
+        with service_errors({"bands": "grade_one_min", "five_goods": "goods_for"}):
+            template = services.checklist_template_create(
+                actor=request.user,
+                owner=owner,
+                sector=values["sector"],
+                year=values["year"],
+                name=values["name"],
+                items=[services.ItemSpec(**item) for item in values["items"]],
+                bands=(values["grade_one_min"], values["grade_two_min"], values["grade_three_min"]),
+                grade_basis=values["grade_basis"],
+                five_goods=rules.FiveGoods(values["good_share_min"], tuple(values["goods_for"])),
+                star_lines=values["star_lines"],
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=template.pk)).data, status=201)
 
     def get_queryset(self) -> Any:
         return (

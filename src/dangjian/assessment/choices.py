@@ -16,6 +16,7 @@ class ScoringMethod(models.TextChoices):
     AUTO_COMMITTEE = "auto_committee", "自动：按规定设立支部委员会"
     AUTO_TERM = "auto_term", "自动：按期换届"
     AUTO_MEMBER_COUNT = "auto_member_count", "自动：党员人数符合设置要求"
+    AUTO_ORGLIFE = "auto_orglife", "自动：组织生活达标"
 
 
 class CheckResult(models.TextChoices):
@@ -39,7 +40,13 @@ class Grade(models.IntegerChoices):
 
 class GradeBasis(models.TextChoices):
     SCORE_BANDS = "score_bands", "按得分档次"
+    FIVE_GOODS = "five_goods", "按“五好”定级"
     MANUAL = "manual", "人工定级"
+
+
+# What a county chooses for its checklist; setting a class by hand (with a reason) stays open
+# to the assessor whichever is chosen.
+TEMPLATE_GRADE_BASES = [(GradeBasis.SCORE_BANDS, "按得分档次"), (GradeBasis.FIVE_GOODS, "按“五好”定级")]
 
 
 class GradeChange(models.TextChoices):

@@ -9,7 +9,7 @@ Shape: fifteen items every branch keeps (the common core), plus a few per sector
 rural and community 20 items, government, public institutions and 两新 18, schools 16,
 state-owned enterprises 15. Each template's points add up to 100 (`spread_points`), so a
 score and its percentage read the same. Items the platform can verify from its own data
-(members per branch, committee, term) are scored automatically; every other item is manual
+(members per branch, committee, term, the year's organizational life) are scored automatically; every other item is manual
 and names the evidence an assessor looks at."""
 
 from __future__ import annotations
@@ -90,20 +90,21 @@ CORE: list[DefaultItem] = [
     ),
     DefaultItem(
         ACT,
-        "“三会一课”按时召开",
-        "支部党员大会每季度、支委会每月、党小组会每月召开，书记每年讲党课，会议记录完整。",
-        "会议记录本、党课讲稿",
+        "组织生活达标",
+        "“三会一课”、主题党日、组织生活会、民主评议党员、谈心谈话按规定的次数开展并在平台如实记录；"
+        "年内已结束的各期无未开展的情况（由平台按组织生活记录自动核验）。",
+        method=ScoringMethod.AUTO_ORGLIFE,
     ),
     DefaultItem(
         ACT,
-        "主题党日每月开展",
-        "每月固定一天开展主题党日，内容有计划、有主题、有记录，党员参与率符合要求。",
+        "主题党日内容实、效果好",
+        "主题党日有年度计划、每次有明确主题，结合中心工作开展，党员参与率符合要求。",
         "主题党日计划与活动记录",
     ),
     DefaultItem(
         ACT,
-        "组织生活会和民主评议党员",
-        "每年召开组织生活会，开展批评和自我批评，民主评议党员并向上级报告评议结果。",
+        "组织生活会质量和评议结果运用",
+        "组织生活会认真开展批评和自我批评，民主评议党员结果向上级报告，对评议中发现的问题有整改。",
         "组织生活会记录、民主评议结果报告",
     ),
     DefaultItem(
@@ -261,6 +262,9 @@ SECTOR_ADDITIONS: dict[str, list[DefaultItem]] = {
     Sector.SOE: [],
     Sector.OTHER: GOVERNMENT,
 }
+
+# 评星晋级 (1–5 stars, `rules.DEFAULT_STAR_LINES`) is the community branches' variant.
+STAR_SECTORS = frozenset({Sector.COMMUNITY})
 
 TEMPLATE_NAMES: dict[str, str] = {
     Sector.RURAL: "农村党支部规范化建设清单",

@@ -11,7 +11,7 @@ from django import forms
 from dangjian.core.forms import DateInput, StyledForm
 from dangjian.orgs.choices import Sector
 
-from .choices import BasicArea, CheckResult, Grade, ScoringMethod, WeakCategory
+from .choices import TEMPLATE_GRADE_BASES, BasicArea, CheckResult, Grade, ScoringMethod, WeakCategory
 
 
 class SelfCheckEntryForm(StyledForm):
@@ -55,6 +55,19 @@ class WeakIdentifyForm(StyledForm):
         label="问题类别", choices=WeakCategory.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     leader_name = forms.CharField(label="包联领导", required=False, max_length=50)
+
+    def __init__(self, *args, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if categories is not None:  # the county's own list (active ones)
+            self.fields["categories"].choices = categories
+
+
+class WeakCategoryForm(StyledForm):
+    code = forms.CharField(
+        label="代码（小写字母、数字、下划线）", max_length=32, error_messages={"required": "请填写代码"}
+    )
+    label = forms.CharField(label="问题类别", max_length=60, error_messages={"required": "请填写问题类别"})
+    active = forms.BooleanField(label="启用", required=False, initial=True)
 
 
 class RectificationRowForm(StyledForm):
@@ -128,3 +141,46 @@ class TemplateSettingsForm(StyledForm):
     grade_one_min = _band("一类线（得分率%）")
     grade_two_min = _band("二类线（得分率%）")
     grade_three_min = _band("三类线（得分率%）")
+    # Left empty (an older client), the grade basis and five-goods rule stay as they are.
+    grade_basis = forms.ChoiceField(label="定级办法", choices=TEMPLATE_GRADE_BASES, required=False)
+    good_share_min = forms.DecimalField(
+        label="“好”的得分率线（%）",
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        error_messages={"invalid": "“好”的得分率线应为数字"},
+    )
+    goods_for_one = forms.IntegerField(
+        label="一类所需“好”项数", required=False, error_messages={"invalid": "请输入0至5的整数"}
+    )
+    goods_for_two = forms.IntegerField(
+        label="二类所需“好”项数", required=False, error_messages={"invalid": "请输入0至5的整数"}
+    )
+    goods_for_three = forms.IntegerField(
+        label="三类所需“好”项数", required=False, error_messages={"invalid": "请输入0至5的整数"}
+    )
+
+    star_lines = forms.CharField(
+        label="评星档次（五星、四星、三星、二星线，%，以顿号分隔；留空不评星）", required=False, max_length=60
+    )
+
+    def clean_star_lines(self):
+        import re
+        from decimal import InvalidOperation
+
+        text = self.cleaned_data.get("star_lines", "").strip()
+        parts = [p for p in re.split(r"[、,，\s]+", text) if p]
+        try:
+            return [Decimal(p) for p in parts]
+        except InvalidOperation:
+            raise forms.ValidationError("评星档次应为以顿号分隔的数字，如：95、85、75、60") from None
+
+    def five_goods(self):
+        """The five-goods rule typed, or None when any part is left empty."""
+        from .rules import FiveGoods
+
+        data = self.cleaned_data
+        parts = [data.get(n) for n in ("good_share_min", "goods_for_one", "goods_for_two", "goods_for_three")]
+        if any(part is None for part in parts):
+            return None
+        return FiveGoods(parts[0], (parts[1], parts[2], parts[3]))

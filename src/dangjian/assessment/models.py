@@ -8,6 +8,7 @@ from dangjian.orgs.choices import Sector
 
 from . import rules
 from .choices import (
+    TEMPLATE_GRADE_BASES,
     AssessmentStatus,
     BasicArea,
     CheckResult,
@@ -41,6 +42,24 @@ class ChecklistTemplate(models.Model):
     grade_three_min = models.DecimalField(
         "三类线（得分率%）", max_digits=5, decimal_places=2, default=rules.DEFAULT_BANDS[2]
     )
+    grade_basis = models.CharField(
+        "定级办法", max_length=16, choices=TEMPLATE_GRADE_BASES, default=GradeBasis.SCORE_BANDS
+    )
+    good_share_min = models.DecimalField(
+        "“好”的得分率线（%）", max_digits=5, decimal_places=2, default=rules.DEFAULT_FIVE_GOODS.share_min
+    )
+    goods_for_one = models.PositiveSmallIntegerField(
+        "一类所需“好”项数", default=rules.DEFAULT_FIVE_GOODS.goods_for[0]
+    )
+    goods_for_two = models.PositiveSmallIntegerField(
+        "二类所需“好”项数", default=rules.DEFAULT_FIVE_GOODS.goods_for[1]
+    )
+    goods_for_three = models.PositiveSmallIntegerField(
+        "三类所需“好”项数", default=rules.DEFAULT_FIVE_GOODS.goods_for[2]
+    )
+    # 评星晋级 (community branches by default): minimum percentages for 5, 4, 3 and 2 stars as
+    # strings, e.g. ["95", "85", "75", "60"]; empty when the checklist awards no stars.
+    star_lines = models.JSONField("评星档次（五星至二星线，%）", default=list, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
@@ -60,6 +79,16 @@ class ChecklistTemplate(models.Model):
     @property
     def bands(self) -> tuple[Decimal, Decimal, Decimal]:
         return (self.grade_one_min, self.grade_two_min, self.grade_three_min)
+
+    @property
+    def stars(self) -> tuple[Decimal, ...]:
+        return tuple(Decimal(line) for line in self.star_lines)
+
+    @property
+    def five_goods(self) -> rules.FiveGoods:
+        return rules.FiveGoods(
+            self.good_share_min, (self.goods_for_one, self.goods_for_two, self.goods_for_three)
+        )
 
 
 class ChecklistItem(models.Model):
@@ -118,6 +147,9 @@ class Assessment(models.Model):
         "上年类别", choices=Grade.choices, null=True, blank=True
     )
     grade_change = models.CharField("晋位升级", max_length=8, choices=GradeChange.choices, blank=True)
+    stars = models.PositiveSmallIntegerField("星级", null=True, blank=True)
+    previous_stars = models.PositiveSmallIntegerField("上年星级", null=True, blank=True)
+    star_change = models.CharField("评星晋级", max_length=8, choices=GradeChange.choices, blank=True)
     signed_on = models.DateField("确认日期", null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -135,6 +167,10 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.year}年考评"
+
+    @property
+    def stars_display(self) -> str:
+        return "★" * self.stars + "☆" * (5 - self.stars) if self.stars else ""
 
 
 class AssessmentEntry(models.Model):
@@ -192,3 +228,30 @@ class WeakOrganization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.year}年"
+
+
+class WeakCategoryOption(models.Model):
+    """A problem category of the weak-organization screening as a county (or any level above
+    branches) words it. An owner with no rows uses the product's list (`WeakCategory`); its
+    first change copies that list, so the county then edits its own. The deepest owner above
+    an organization decides its list, as for checklists."""
+
+    owner = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="weak_categories", verbose_name="制定单位"
+    )
+    code = models.CharField("代码", max_length=32)
+    label = models.CharField("问题类别", max_length=60)
+    active = models.BooleanField("启用", default=True)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+    restrict_path = "owner__path"
+
+    class Meta:
+        verbose_name = "软弱涣散问题类别"
+        verbose_name_plural = "软弱涣散问题类别"
+        ordering = ["owner_id", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "code"], name="weak_category_owner_code")]
+
+    def __str__(self) -> str:
+        return self.label

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .choices import CheckResult, Grade
+from dangjian.orgs.choices import Sector
+
+from . import rules
+from .choices import TEMPLATE_GRADE_BASES, BasicArea, CheckResult, Grade, GradeBasis, ScoringMethod
 from .models import Assessment, AssessmentEntry, ChecklistItem, ChecklistTemplate, WeakOrganization
 
 
@@ -48,6 +51,12 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
             "grade_one_min",
             "grade_two_min",
             "grade_three_min",
+            "grade_basis",
+            "good_share_min",
+            "goods_for_one",
+            "goods_for_two",
+            "goods_for_three",
+            "star_lines",
             "items",
         ]
 
@@ -110,6 +119,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "previous_grade",
             "grade_change",
             "grade_change_display",
+            "stars",
+            "previous_stars",
+            "star_change",
             "signed_on",
         ]
         read_only_fields = fields
@@ -166,3 +178,44 @@ class WeakOrganizationSerializer(serializers.ModelSerializer):
             "closed_on",
         ]
         read_only_fields = fields
+
+
+class ChecklistItemInputSerializer(serializers.Serializer):
+    area = serializers.ChoiceField(choices=BasicArea.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence_required = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    points = serializers.DecimalField(max_digits=5, decimal_places=1)
+    # A string checked here, not an enum: "method" names other choice sets in the schema.
+    method = serializers.CharField(
+        required=False, default=ScoringMethod.MANUAL, help_text="评分方式：" + "、".join(ScoringMethod.values)
+    )
+
+    def validate_method(self, value: str) -> str:
+        if value not in ScoringMethod.values:
+            raise serializers.ValidationError(f"评分方式应为：{'、'.join(ScoringMethod.values)}")
+        return value
+
+
+class ChecklistTemplateInputSerializer(serializers.Serializer):
+    owner = serializers.CharField(max_length=32)
+    sector = serializers.ChoiceField(choices=Sector.choices)
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    name = serializers.CharField(max_length=120)
+    items = ChecklistItemInputSerializer(many=True, allow_empty=False, max_length=200)
+    grade_one_min = serializers.DecimalField(max_digits=5, decimal_places=2, default=rules.DEFAULT_BANDS[0])
+    grade_two_min = serializers.DecimalField(max_digits=5, decimal_places=2, default=rules.DEFAULT_BANDS[1])
+    grade_three_min = serializers.DecimalField(max_digits=5, decimal_places=2, default=rules.DEFAULT_BANDS[2])
+    grade_basis = serializers.ChoiceField(choices=TEMPLATE_GRADE_BASES, default=GradeBasis.SCORE_BANDS)
+    good_share_min = serializers.DecimalField(
+        max_digits=5, decimal_places=2, default=rules.DEFAULT_FIVE_GOODS.share_min
+    )
+    goods_for = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=5),
+        min_length=3,
+        max_length=3,
+        default=list(rules.DEFAULT_FIVE_GOODS.goods_for),
+    )
+    star_lines = serializers.ListField(
+        child=serializers.DecimalField(max_digits=5, decimal_places=2), max_length=4, default=list
+    )

@@ -5,6 +5,7 @@ rectification. One transaction each, scope-checked with `require`, audited."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,11 +27,43 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import OrgFigures
 
 from . import rules
-from .choices import AssessmentStatus, CheckResult, GradeBasis, ScoringMethod, WeakCategory, WeakStatus
-from .models import Assessment, AssessmentEntry, ChecklistItem, ChecklistTemplate, WeakOrganization
-from .selectors import template_applicable
+from .choices import (
+    AssessmentStatus,
+    BasicArea,
+    CheckResult,
+    GradeBasis,
+    ScoringMethod,
+    WeakStatus,
+)
+from .models import (
+    Assessment,
+    AssessmentEntry,
+    ChecklistItem,
+    ChecklistTemplate,
+    WeakCategoryOption,
+    WeakOrganization,
+)
+from .selectors import (
+    OrgLifeYear,
+    default_weak_categories,
+    orglife_of_year,
+    template_applicable,
+    weak_categories_for,
+)
 
 ITEM_FIELDS = ("area", "title", "description", "evidence_required", "points", "method")
+TEMPLATE_SETTING_FIELDS = (
+    "name",
+    "grade_one_min",
+    "grade_two_min",
+    "grade_three_min",
+    "grade_basis",
+    "good_share_min",
+    "goods_for_one",
+    "goods_for_two",
+    "goods_for_three",
+    "star_lines",
+)
 
 
 def _user(actor: Any) -> Any:
@@ -51,6 +84,43 @@ class ItemSpec:
     method: str = ScoringMethod.MANUAL
 
 
+def _grading_check(
+    *,
+    bands: tuple[Decimal, Decimal, Decimal],
+    grade_basis: str,
+    five_goods: rules.FiveGoods,
+    star_lines: Sequence[Decimal] = (),
+) -> None:
+    error = rules.bands_error(bands)
+    if error:
+        _fail("bands", error)
+    error = rules.star_lines_error(tuple(star_lines))
+    if error:
+        _fail("star_lines", error)
+    if grade_basis not in (GradeBasis.SCORE_BANDS, GradeBasis.FIVE_GOODS):
+        _fail("grade_basis", "定级办法应为“按得分档次”或“按“五好”定级”")
+    error = rules.five_goods_error(five_goods)
+    if error:
+        _fail("five_goods", error)
+
+
+def _star_json(lines: Sequence[Decimal]) -> list[str]:
+    return [format(Decimal(line).normalize(), "f") for line in lines]
+
+
+def _set_five_goods(template: ChecklistTemplate, grade_basis: str, five_goods: rules.FiveGoods) -> None:
+    template.grade_basis = grade_basis
+    template.good_share_min = five_goods.share_min
+    template.goods_for_one, template.goods_for_two, template.goods_for_three = five_goods.goods_for
+
+
+def _five_areas_present(items: Sequence[ChecklistItem]) -> None:
+    """按“五好”定级 judges each of the five basics: each needs at least one item."""
+    absent = [label for value, label in BasicArea.choices if not any(i.area == value for i in items)]
+    if absent:
+        _fail("grade_basis", f"按“五好”定级须五个方面都有事项，缺少：{'、'.join(absent)}")
+
+
 def _template_editable(template: ChecklistTemplate) -> None:
     """A version already used for a signed result is history: change it by a new year's copy."""
     if template.assessments.filter(status=AssessmentStatus.SIGNED).exists():
@@ -67,13 +137,14 @@ def checklist_template_create(
     name: str,
     items: Sequence[ItemSpec],
     bands: tuple[Decimal, Decimal, Decimal] = rules.DEFAULT_BANDS,
+    grade_basis: str = GradeBasis.SCORE_BANDS,
+    five_goods: rules.FiveGoods = rules.DEFAULT_FIVE_GOODS,
+    star_lines: Sequence[Decimal] = (),
 ) -> ChecklistTemplate:
     require(actor, "manage_orgs", owner)
     if owner.kind in BRANCH_KINDS or owner.kind == OrgKind.GROUP:
         _fail("owner", "清单由县（区）或乡镇党委制定，党支部不能制定")
-    error = rules.bands_error(bands)
-    if error:
-        _fail("bands", error)
+    _grading_check(bands=bands, grade_basis=grade_basis, five_goods=five_goods, star_lines=star_lines)
     if not items:
         _fail("items", "清单至少要有一个事项")
     template = ChecklistTemplate(
@@ -85,6 +156,8 @@ def checklist_template_create(
         grade_two_min=bands[1],
         grade_three_min=bands[2],
     )
+    _set_five_goods(template, grade_basis, five_goods)
+    template.star_lines = _star_json(star_lines)
     template.full_clean()
     template.save()
     rows = []
@@ -94,6 +167,8 @@ def checklist_template_create(
         if row.points <= 0:
             _fail("items", f"第{number}项分值须大于0")
         rows.append(row)
+    if grade_basis == GradeBasis.FIVE_GOODS:
+        _five_areas_present(rows)
     ChecklistItem.objects.bulk_create(rows)
     audit_record(
         actor=actor,
@@ -117,6 +192,9 @@ def checklist_template_copy(*, actor: Any, template: ChecklistTemplate, year: in
         name=template.name,
         items=items,
         bands=template.bands,
+        grade_basis=template.grade_basis,
+        five_goods=template.five_goods,
+        star_lines=template.stars,
     )
 
 
@@ -127,7 +205,7 @@ def checklist_defaults_install(
     """Install the product's default checklists (`assessment.defaults`) for `owner` in `year`,
     one per sector; a sector the owner already has a template for that year is left alone, so
     running it twice changes nothing."""
-    from .defaults import TEMPLATE_NAMES, default_items
+    from .defaults import STAR_SECTORS, TEMPLATE_NAMES, default_items
 
     wanted = list(sectors) if sectors is not None else list(TEMPLATE_NAMES)
     unknown = [s for s in wanted if s not in TEMPLATE_NAMES]
@@ -151,7 +229,13 @@ def checklist_defaults_install(
         ]
         created.append(
             checklist_template_create(
-                actor=actor, owner=owner, sector=sector, year=year, name=TEMPLATE_NAMES[sector], items=items
+                actor=actor,
+                owner=owner,
+                sector=sector,
+                year=year,
+                name=TEMPLATE_NAMES[sector],
+                items=items,
+                star_lines=rules.DEFAULT_STAR_LINES if sector in STAR_SECTORS else (),
             )
         )
     return created
@@ -185,20 +269,34 @@ def checklist_template_import(
 
 @transaction.atomic
 def checklist_template_update(
-    *, actor: Any, template: ChecklistTemplate, name: str, bands: tuple[Decimal, Decimal, Decimal]
+    *,
+    actor: Any,
+    template: ChecklistTemplate,
+    name: str,
+    bands: tuple[Decimal, Decimal, Decimal],
+    grade_basis: str | None = None,
+    five_goods: rules.FiveGoods | None = None,
+    star_lines: Sequence[Decimal] | None = None,
 ) -> ChecklistTemplate:
-    """The county's own name and grade lines (一类/二类/三类, in percent of the total points);
-    the product's 90/75/60 are only the defaults."""
+    """The county's own name and grading: by score bands (一类/二类/三类 lines in percent of
+    the total points; the product's 90/75/60 are only the defaults) or by the "five goods"
+    (the share that makes a basic good and the goods each class needs). Left out, the
+    grade basis and the five-goods rule stay as they are."""
     template = ChecklistTemplate.objects.select_for_update().select_related("owner").get(pk=template.pk)
     require(actor, "manage_orgs", template.owner)
     _template_editable(template)
-    error = rules.bands_error(bands)
-    if error:
-        _fail("bands", error)
-    fields = ("name", "grade_one_min", "grade_two_min", "grade_three_min")
+    grade_basis = grade_basis or template.grade_basis
+    five_goods = five_goods or template.five_goods
+    star_lines = template.stars if star_lines is None else tuple(star_lines)
+    _grading_check(bands=bands, grade_basis=grade_basis, five_goods=five_goods, star_lines=star_lines)
+    if grade_basis == GradeBasis.FIVE_GOODS:
+        _five_areas_present(list(template.items.all()))
+    fields = TEMPLATE_SETTING_FIELDS
     before = snapshot(template, fields)
     template.name = name.strip()
     template.grade_one_min, template.grade_two_min, template.grade_three_min = bands
+    _set_five_goods(template, grade_basis, five_goods)
+    template.star_lines = _star_json(star_lines)
     template.full_clean()
     template.save()
     audit_record(
@@ -469,17 +567,44 @@ def assessment_sign_off(
     if unscored:
         _fail("entries", f"第{'、'.join(unscored)}项尚未评分")
     figures = org_figures(organization)
+    orglife: OrgLifeYear | None = None
     for entry in entries:
-        if entry.item.method != ScoringMethod.MANUAL:
+        if entry.item.method == ScoringMethod.MANUAL:
+            continue
+        detail = ""
+        if entry.item.method == ScoringMethod.AUTO_ORGLIFE:
+            if orglife is None:
+                orglife = orglife_of_year(organization=organization, year=assessment.year, today=today)
+            met = rules.orglife_item_met(orglife.status)
+            if not met:
+                shown = "；".join(orglife.missing[:5])
+                more = f"等{len(orglife.missing)}项" if len(orglife.missing) > 5 else ""
+                detail = f"（{shown}{more}）"
+        else:
             met = rules.auto_item_met(entry.item.method, figures, today)
-            entry.score = entry.item.points if met else Decimal(0)
-            entry.assessor_evidence = "平台数据自动核验：" + ("符合" if met else "不符合")
-            entry.save(update_fields=["score", "assessor_evidence"])
+        entry.score = entry.item.points if met else Decimal(0)
+        entry.assessor_evidence = "平台数据自动核验：" + ("符合" if met else "不符合") + detail
+        entry.save(update_fields=["score", "assessor_evidence"])
     total = sum((e.score or Decimal(0) for e in entries), Decimal(0))
     maximum = sum((e.item.points for e in entries), Decimal(0))
     percent = rules.percent_of(total, maximum)
-    if grade is None:
-        assessment.grade = rules.grade_for(percent, assessment.template.bands)
+    template = assessment.template
+    if grade is None and template.grade_basis == GradeBasis.FIVE_GOODS:
+        area_points: dict[str, tuple[Decimal, Decimal]] = {
+            value: (Decimal(0), Decimal(0)) for value in BasicArea.values
+        }
+        for entry in entries:
+            score, maximum = area_points[entry.item.area]
+            area_points[entry.item.area] = (score + (entry.score or Decimal(0)), maximum + entry.item.points)
+        goods = rules.good_areas(area_points, template.good_share_min)
+        assessment.grade = rules.grade_for_goods(len(goods), template.five_goods)
+        labels = "、".join(BasicArea(area).label for area in goods) or "无"
+        assessment.grade_basis = GradeBasis.FIVE_GOODS
+        assessment.grade_reason = (
+            f"“好”{len(goods)}项（得分率≥{template.good_share_min.normalize():f}%）：{labels}"
+        )
+    elif grade is None:
+        assessment.grade = rules.grade_for(percent, template.bands)
         assessment.grade_basis, assessment.grade_reason = GradeBasis.SCORE_BANDS, ""
     else:
         if grade not in (1, 2, 3, 4):
@@ -488,16 +613,22 @@ def assessment_sign_off(
             _fail("reason", "人工定级须写明理由")
         assessment.grade = grade
         assessment.grade_basis, assessment.grade_reason = GradeBasis.MANUAL, reason.strip()
-    previous = (
+    previous, previous_stars = (
         Assessment.objects.filter(
             organization=organization, year__lt=assessment.year, status=AssessmentStatus.SIGNED
         )
         .order_by("-year")
-        .values_list("grade", flat=True)
+        .values_list("grade", "stars")
         .first()
-    )
+    ) or (None, None)
     assessment.previous_grade = previous
     assessment.grade_change = rules.grade_change(previous, assessment.grade)
+    if template.star_lines:
+        assessment.stars = rules.stars_for(percent, template.stars)
+        assessment.previous_stars = previous_stars
+        assessment.star_change = rules.star_change(previous_stars, assessment.stars)
+    else:
+        assessment.stars, assessment.previous_stars, assessment.star_change = None, None, ""
     assessment.total_score, assessment.max_score, assessment.percent = total, maximum, percent
     assessment.status = AssessmentStatus.SIGNED
     assessment.signed_on, assessment.signed_by = today, _user(actor)
@@ -509,7 +640,17 @@ def assessment_sign_off(
         organization=organization,
         after=snapshot(
             assessment,
-            ("total_score", "max_score", "percent", "grade", "grade_basis", "grade_reason", "grade_change"),
+            (
+                "total_score",
+                "max_score",
+                "percent",
+                "grade",
+                "grade_basis",
+                "grade_reason",
+                "grade_change",
+                "stars",
+                "star_change",
+            ),
         ),
     )
     return assessment
@@ -537,15 +678,17 @@ def weak_org_identify(
     """The superior names a weak organization, its problem categories, the leader who takes
     charge of it (包联) and its rectification plan, kept as a ledger."""
     require_superior(actor, organization)
-    unknown = [c for c in categories if c not in WeakCategory.values]
+    _owner, choices = weak_categories_for(organization)
+    known = {choice.code for choice in choices if choice.active}
+    unknown = [c for c in categories if c not in known]
     if unknown:
-        _fail("categories", f"未知的问题类别：{'、'.join(unknown)}")
+        _fail("categories", f"未知或已停用的问题类别：{'、'.join(unknown)}")
     grade = (
         Assessment.objects.filter(organization=organization, year=year, status=AssessmentStatus.SIGNED)
         .values_list("grade", flat=True)
         .first()
     )
-    if not rules.is_weak(grade=grade, categories=list(categories)):
+    if not rules.is_weak(grade=grade, categories=list(categories), known=known):
         _fail("categories", "请至少选择一个问题类别（或该组织年度考评为四类）")
     if not leader_name.strip():
         _fail("leader_name", "请指定包联领导")
@@ -609,3 +752,48 @@ def weak_org_close(*, actor: Any, record: WeakOrganization, today: dt.date | Non
         after={"closed_on": record.closed_on.isoformat()},
     )
     return record
+
+
+WEAK_CATEGORY_CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+@transaction.atomic
+def weak_category_save(
+    *, actor: Any, owner: Organization, code: str, label: str, active: bool = True
+) -> WeakCategoryOption:
+    """Add a screening category to the owner's list or change one (its wording, or whether it
+    is used); a category is never deleted, so records that carry it keep their wording. The
+    owner's first change copies the list that applied to it, so it starts from the defaults."""
+    require(actor, "manage_orgs", owner)
+    if owner.kind in BRANCH_KINDS or owner.kind == OrgKind.GROUP:
+        _fail("owner", "问题类别由县（区）或乡镇党委制定，党支部不能制定")
+    code, label = code.strip(), label.strip()
+    if not WEAK_CATEGORY_CODE.match(code):
+        _fail("code", "代码须以小写字母开头，只含小写字母、数字和下划线，不超过32个字符")
+    if not label:
+        _fail("label", "请填写问题类别")
+    if len(label) > 60:
+        _fail("label", "问题类别不超过60个字")
+    Organization.objects.select_for_update().filter(pk=owner.pk).first()  # one first copy at a time
+    if not WeakCategoryOption.objects.filter(owner=owner).exists():
+        _source, inherited = weak_categories_for(owner)
+        WeakCategoryOption.objects.bulk_create(
+            WeakCategoryOption(owner=owner, code=c.code, label=c.label, active=c.active, position=n)
+            for n, c in enumerate(inherited or default_weak_categories(), start=1)
+        )
+    option = WeakCategoryOption.objects.select_for_update().filter(owner=owner, code=code).first()
+    before = snapshot(option, ("label", "active")) if option else None
+    if option is None:
+        last = WeakCategoryOption.objects.filter(owner=owner).order_by("-position").first()
+        option = WeakCategoryOption(owner=owner, code=code, position=(last.position + 1) if last else 1)
+    option.label, option.active = label, active
+    option.save()
+    audit_record(
+        actor=actor,
+        action="weak_category.save",
+        obj=option,
+        organization=owner,
+        before=before,
+        after={"code": code, **snapshot(option, ("label", "active"))},
+    )
+    return option

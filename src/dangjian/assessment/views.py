@@ -29,7 +29,7 @@ from dangjian.orgs.selectors import breadcrumb, organization_get, scope_roots
 
 from . import selectors, services
 from .checklist_io import template_workbook
-from .choices import AssessmentStatus, Grade, GradeChange, ScoringMethod, WeakCategory
+from .choices import AssessmentStatus, Grade, GradeChange, ScoringMethod
 from .forms import (
     ChecklistItemForm,
     RectificationRowForm,
@@ -39,6 +39,7 @@ from .forms import (
     TemplateCopyForm,
     TemplateImportForm,
     TemplateSettingsForm,
+    WeakCategoryForm,
     WeakIdentifyForm,
 )
 from .models import Assessment, AssessmentEntry, ChecklistTemplate, WeakOrganization
@@ -297,10 +298,12 @@ def distribution(request: HttpRequest, code: str, year: int) -> HttpResponse:
             row,
             [row.by_grade.get(grade.value, 0) for grade in grades],
             [row.changes.get(change.value, 0) for change in GradeChange],
+            [row.by_stars.get(n, 0) for n in STAR_COLUMNS],
         )
         for row in rows
     ]
     totals = [sum(row.by_grade.get(grade.value, 0) for row in rows) for grade in grades]
+    star_totals = [(n, sum(row.by_stars.get(n, 0) for row in rows)) for n in STAR_COLUMNS]
     return render(
         request,
         "assessment/distribution.html",
@@ -313,10 +316,13 @@ def distribution(request: HttpRequest, code: str, year: int) -> HttpResponse:
             "table": table,
             "summary": list(zip(grades, totals, strict=True)),
             "graded": sum(totals),
+            # Star columns only where some branch was rated (评星晋级, community by default).
+            "star_totals": star_totals if any(n for _, n in star_totals) else [],
         },
     )
 
 
+STAR_COLUMNS = (5, 4, 3, 2, 1)
 PLAN_ROWS = 5
 
 
@@ -331,7 +337,7 @@ def _weak_page_context(user: Any, organization: Organization, year: int, categor
     )
     if category:
         records = [r for r in records if category in r.categories]
-    labels = dict(WeakCategory.choices)
+    labels = selectors.weak_category_labels(organization)
     rows = [
         (
             record,
@@ -344,7 +350,12 @@ def _weak_page_context(user: Any, organization: Organization, year: int, categor
     candidates = selectors.weak_candidates(user=user, year=year).filter(
         organization__path__startswith=organization.path
     )
-    return {"rows": rows, "candidates": candidates, "categories": WeakCategory.choices, "category": category}
+    return {
+        "rows": rows,
+        "candidates": candidates,
+        "categories": list(labels.items()),
+        "category": category,
+    }
 
 
 @login_required
@@ -355,7 +366,7 @@ def weak_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
     user = request.user
     organization = organization_get(user, code)
     category = request.GET.get("category", "")
-    if category and category not in WeakCategory.values:
+    if category and category not in selectors.weak_category_labels(organization):
         category = ""
     return render(
         request,
@@ -379,7 +390,8 @@ def weak_identify(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if not _is_superior(user, organization):
         raise PermissionDenied("软弱涣散党组织由上级党组织确定")
     data = request.POST if request.method == "POST" else None
-    form = WeakIdentifyForm(data, prefix="weak")
+    _owner, choices = selectors.weak_categories_for(organization)
+    form = WeakIdentifyForm(data, prefix="weak", categories=[(c.code, c.label) for c in choices if c.active])
     plan = [RectificationRowForm(data, prefix=f"p{n}") for n in range(1, PLAN_ROWS + 1)]
     if data is not None and form.is_valid() and all(row.is_valid() for row in plan):
         items = [
@@ -605,12 +617,8 @@ def _template_page(request: HttpRequest, template: ChecklistTemplate, bound: dic
                 bound.get("settings")
                 or TemplateSettingsForm(
                     prefix="set",
-                    initial={
-                        "name": template.name,
-                        "grade_one_min": template.grade_one_min,
-                        "grade_two_min": template.grade_two_min,
-                        "grade_three_min": template.grade_three_min,
-                    },
+                    initial={f: getattr(template, f) for f in services.TEMPLATE_SETTING_FIELDS}
+                    | {"star_lines": "、".join(template.star_lines)},
                 )
             )
             if editable or "settings" in bound
@@ -687,6 +695,9 @@ RESULT_HEADER = [
     "晋位升级",
     "定级说明",
     "确认日期",
+    "星级",
+    "上年星级",
+    "评星晋级",
 ]
 
 
@@ -706,6 +717,9 @@ def _result_rows(rows: Any) -> list[list[Any]]:
             a.get_grade_change_display() if a.grade_change else "",
             a.grade_reason,
             a.signed_on,
+            a.stars,
+            a.previous_stars,
+            a.get_star_change_display() if a.star_change else "",
         ]
         for a in rows
     ]
@@ -726,7 +740,7 @@ def results_export(request: HttpRequest, code: str, year: int) -> HttpResponse:
         title=title,
         header=RESULT_HEADER,
         rows=_result_rows(rows),
-        widths=[28, 12, 10, 14, 12, 8, 8, 10, 8, 8, 8, 24, 12],
+        widths=[28, 12, 10, 14, 12, 8, 8, 10, 8, 8, 8, 24, 12, 8, 8, 8],
     )
     return xlsx_response(content, f"{title}.xlsx")
 
@@ -773,7 +787,7 @@ def year_report(request: HttpRequest, code: str, year: int) -> HttpResponse:
             organization__path__startswith=organization.path
         )
     )
-    labels = dict(WeakCategory.choices)
+    labels = selectors.weak_category_labels(organization)
     return render(
         request,
         "assessment/year_report.html",
@@ -807,11 +821,25 @@ def template_settings(request: HttpRequest, pk: int) -> HttpResponse:
                 template=found,
                 name=data["name"],
                 bands=(data["grade_one_min"], data["grade_two_min"], data["grade_three_min"]),
+                grade_basis=data["grade_basis"] or None,
+                five_goods=form.five_goods(),
+                # Absent from an older client's form: the star lines stay as they are.
+                star_lines=data["star_lines"] if "set-star_lines" in request.POST else None,
             )
         except ValidationError as error:
-            add_service_errors(form, error, {"bands": None, "template": None})
+            add_service_errors(
+                form,
+                error,
+                {
+                    "bands": None,
+                    "template": None,
+                    "five_goods": None,
+                    "grade_basis": "grade_basis",
+                    "star_lines": "star_lines",
+                },
+            )
         else:
-            messages.success(request, "清单名称和分类档次已保存")
+            messages.success(request, "清单名称和定级办法已保存")
             return redirect("assessment:template", pk)
     return _template_page(request, found, {"settings": form})
 
@@ -834,17 +862,24 @@ def distribution_export(request: HttpRequest, code: str, year: int) -> HttpRespo
     content = table_workbook(
         actor=user,
         title=title,
-        header=["下级组织", *[g.label for g in Grade], *[c.label for c in GradeChange], "已定级"],
+        header=[
+            "下级组织",
+            *[g.label for g in Grade],
+            *[c.label for c in GradeChange],
+            "已定级",
+            *[f"{n}星" for n in STAR_COLUMNS],
+        ],
         rows=[
             [
                 row.organization.name,
                 *[row.by_grade.get(g.value, 0) for g in Grade],
                 *[row.changes.get(c.value, 0) for c in GradeChange],
                 row.graded,
+                *[row.by_stars.get(n, 0) for n in STAR_COLUMNS],
             ]
             for row in rows
         ],
-        widths=[28, 8, 8, 8, 8, 8, 8, 8, 8, 8],
+        widths=[28, 8, 8, 8, 8, 8, 8, 8, 8, 8, 6, 6, 6, 6, 6],
     )
     return xlsx_response(content, f"{title}.xlsx")
 
@@ -876,3 +911,71 @@ def weak_export(request: HttpRequest, code: str, year: int) -> HttpResponse:
         widths=[28, 40, 12, 12, 8, 8, 12, 12],
     )
     return xlsx_response(content, f"{title}.xlsx")
+
+
+@login_required
+@require_GET
+def secretary(request: HttpRequest, pk: int) -> HttpResponse:
+    """A secretary's summary for the evaluation: the branch's class, stars and their change by
+    year while the member held the post, open rectification items and weak-organization status."""
+    from dangjian.members.selectors import member_get
+
+    user = request.user
+    member = member_get(user, pk)
+    return render(
+        request,
+        "assessment/secretary.html",
+        {
+            "member": member,
+            "crumbs": breadcrumb(user, member.organization),
+            "branches": selectors.secretary_summary(user=user, member=member),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def weak_categories(request: HttpRequest, code: str) -> HttpResponse:
+    """The problem categories of the weak-organization screening that apply at this level;
+    a county (or township) administrator adds categories, rewords them or stops using them."""
+    user = request.user
+    organization = organization_get(user, code)
+    can_edit = organization.kind not in BRANCH_KINDS and path_in_scope(user, "manage_orgs", organization.path)
+    form = WeakCategoryForm(prefix="cat")
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("只有本级组织部门管理员可以修改问题类别")
+        form = WeakCategoryForm(request.POST, prefix="cat")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.weak_category_save(
+                    actor=user,
+                    owner=organization,
+                    code=data["code"],
+                    label=data["label"],
+                    active=data["active"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error, {"owner": None})
+            else:
+                messages.success(request, f"问题类别“{data['label'].strip()}”已保存")
+                return redirect("assessment:weak-categories", code)
+        status = 400
+    owner, choices = selectors.weak_categories_for(organization)
+    return render(
+        request,
+        "assessment/weak_categories.html",
+        {
+            "organization": organization,
+            "crumbs": breadcrumb(user, organization),
+            "owner": owner,
+            "choices": choices,
+            "can_edit": can_edit,
+            "form": form,
+            "year": timezone.localdate().year,
+        },
+        status=status,
+    )

@@ -181,6 +181,7 @@ class AssessmentYear:
                 continue
             previous = self.rng.choice(PROFILE_GRADES[self.rng.weighted(PROFILE_WEIGHTS)])
             previous_signed: int | None = None
+            previous_stars: int | None = None
             current = max(1, min(4, previous + self.rng.choice([-1, 0, 0, 0, 1])))
             stage = self.rng.weighted(stage_weights)
             for year, grade, status in (
@@ -231,6 +232,11 @@ class AssessmentYear:
                     assessment.previous_grade = previous_signed
                     assessment.grade_change = rules.grade_change(previous_signed, assessment.grade)
                     previous_signed = assessment.grade
+                    if template.star_lines:
+                        assessment.stars = rules.stars_for(assessment.percent, template.stars)
+                        assessment.previous_stars = previous_stars
+                        assessment.star_change = rules.star_change(previous_stars, assessment.stars)
+                        previous_stars = assessment.stars
                     if year < self.year and assessment.grade == 4:
                         last_year_fours.append(branch)
                 assessments.append(assessment)

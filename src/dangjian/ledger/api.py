@@ -24,15 +24,19 @@ from dangjian.orgs.models import Organization
 
 from . import rules, selectors, services
 from .choices import ItemStatus
-from .models import DispatchRecipient, LedgerItem, ProgressNote
+from .models import DispatchRecipient, DispatchSheet, LedgerItem, ProgressNote
 from .serializers import (
     CloseRequestInputSerializer,
     DispatchRecipientSerializer,
+    DispatchSheetInputSerializer,
+    DispatchSheetSerializer,
     LedgerItemSerializer,
     NoteInputSerializer,
     RespondInputSerializer,
     ReturnInputSerializer,
+    TargetInputSerializer,
     TargetProgressSerializer,
+    TargetSerializer,
 )
 
 ORG_PARAM = OpenApiParameter("org", OpenApiTypes.STR, description="党组织代码（含下级）")
@@ -46,6 +50,14 @@ def visible_org(request: Request, required: bool = False) -> Organization | None
             raise ValidationError({"org": ["请指定党组织代码"]})
         return None
     found = Organization.objects.restrict(request.user, "view").filter(code=code).first()
+    if found is None:
+        raise NotFound("未找到该党组织，或不在您的授权范围内")
+    return found
+
+
+def visible_code(user: Any, code: str) -> Organization:
+    """An organization named in a request body, within the user's reach (else 404)."""
+    found = Organization.objects.restrict(user, "view").filter(code=code).first()
     if found is None:
         raise NotFound("未找到该党组织，或不在您的授权范围内")
     return found
@@ -229,7 +241,8 @@ class DispatchRecipientViewSet(viewsets.GenericViewSet):
 
 class TargetViewSet(viewsets.GenericViewSet):
     serializer_class = TargetProgressSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, ScopedWritePermission]
+    write_scopes = {"create": "manage_orgs"}
     pagination_class = None
     # Targets are read through `selectors.targets_at_level`, figures from restricted rows.
     queryset = LedgerItem.objects.none()
@@ -251,3 +264,69 @@ class TargetViewSet(viewsets.GenericViewSet):
             user=request.user, targets=targets, level=level, year=year
         )
         return Response(TargetProgressSerializer(progress, many=True).data)
+
+    @extend_schema(summary="下达年度目标", request=TargetInputSerializer, responses={201: TargetSerializer})
+    def create(self, request: Request) -> Response:
+        data = TargetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        organization = visible_code(request.user, values.pop("org"))
+        with service_errors({"organization": "org"}):
+            target = services.target_set(actor=request.user, organization=organization, **values)
+        return Response(TargetSerializer(target).data, status=201)
+
+
+class DispatchSheetViewSet(viewsets.GenericViewSet):
+    """交办单: issued by a level to organizations below it, each with its deadline and
+    responsible person; the recipients then answer through /api/ledger/dispatch/."""
+
+    serializer_class = DispatchSheetSerializer
+    permission_classes = [IsAuthenticated, ScopedWritePermission]
+    write_scopes = {"create": "change"}
+    queryset = DispatchSheet.objects.none()
+
+    @extend_schema(
+        summary="下发交办单", request=DispatchSheetInputSerializer, responses={201: DispatchSheetSerializer}
+    )
+    def create(self, request: Request) -> Response:
+        data = DispatchSheetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        issuer = visible_code(request.user, values["issuer"])
+        codes = [a["org"] for a in values["assignments"]]
+        found = {
+            org.code: org
+            for org in Organization.objects.restrict(request.user, "view").filter(code__in=codes)
+        }
+        unknown = [
+            f"第{n}个承办单位“{code}”不存在或不在授权范围内"
+            for n, code in enumerate(codes, 1)
+            if code not in found
+        ]
+        if unknown:
+            raise ValidationError({"assignments": unknown})
+        assignments = [
+            services.Assignment(found[a["org"]], a["deadline"], a["responsible_person"])
+            for a in values["assignments"]
+        ]
+        with service_errors({}):
+            sheet = services.dispatch_sheet_issue(
+                actor=request.user,
+                issuer=issuer,
+                title=values["title"],
+                content=values["content"],
+                assignments=assignments,
+            )
+        sheet = (
+            DispatchSheet.objects.select_related("issuer")
+            .prefetch_related(
+                Prefetch(
+                    "recipients",
+                    queryset=DispatchRecipient.objects.select_related(
+                        "organization", "sheet__issuer"
+                    ).order_by("id"),
+                )
+            )
+            .get(pk=sheet.pk)
+        )
+        return Response(DispatchSheetSerializer(sheet).data, status=201)

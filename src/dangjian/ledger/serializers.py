@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .models import DispatchRecipient, LedgerItem, ProgressNote
+from dangjian.orgs.choices import Sector
+
+from .choices import Comparison, TargetMetric
+from .models import DispatchRecipient, DispatchSheet, LedgerItem, ProgressNote, Target
 
 
 class ProgressNoteSerializer(serializers.ModelSerializer):
@@ -130,3 +133,56 @@ class TargetProgressSerializer(serializers.Serializer):
     total = TargetFigureSerializer()
     children = TargetFigureSerializer(many=True)
     laggards = LaggardSerializer(many=True)
+
+
+class TargetInputSerializer(serializers.Serializer):
+    org = serializers.CharField(max_length=32)
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    name = serializers.CharField(max_length=120)
+    metric = serializers.ChoiceField(choices=TargetMetric.choices)
+    comparison = serializers.ChoiceField(choices=Comparison.choices)
+    threshold = serializers.DecimalField(max_digits=10, decimal_places=1)
+    sector = serializers.ChoiceField(choices=Sector.choices, required=False, allow_blank=True, default="")
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    set_by = serializers.CharField(source="organization.code", read_only=True)
+    metric_display = serializers.CharField(source="get_metric_display", read_only=True)
+
+    class Meta:
+        model = Target
+        fields = [
+            "id",
+            "set_by",
+            "year",
+            "name",
+            "metric",
+            "metric_display",
+            "comparison",
+            "threshold",
+            "sector",
+        ]
+        read_only_fields = fields
+
+
+class AssignmentInputSerializer(serializers.Serializer):
+    org = serializers.CharField(max_length=32)
+    deadline = serializers.DateField()
+    responsible_person = serializers.CharField(max_length=50)
+
+
+class DispatchSheetInputSerializer(serializers.Serializer):
+    issuer = serializers.CharField(max_length=32)
+    title = serializers.CharField(max_length=120)
+    content = serializers.CharField(required=False, allow_blank=True, default="")
+    assignments = AssignmentInputSerializer(many=True, allow_empty=False, max_length=5000)
+
+
+class DispatchSheetSerializer(serializers.ModelSerializer):
+    issuer = serializers.CharField(source="issuer.code", read_only=True)
+    recipients = DispatchRecipientSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DispatchSheet
+        fields = ["id", "issuer", "year", "title", "content", "issued_on", "recipients"]
+        read_only_fields = fields
