@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.assessment import services as svc
 from dangjian.assessment.choices import WeakCategory
@@ -16,7 +17,7 @@ from dangjian.assessment.models import WeakCategoryOption, WeakOrganization
 from dangjian.assessment.selectors import weak_categories_for
 from dangjian.core.exceptions import ScopeDenied
 
-LATER = dt.date.today() + dt.timedelta(days=30)
+LATER = timezone.localdate() + dt.timedelta(days=30)
 PLAN = [svc.RectificationSpec("土地纠纷积案", "逐案化解", "王镇长", LATER)]
 
 

@@ -6,14 +6,15 @@ in test_api.py.)"""
 import datetime as dt
 import json
 
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dangjian.assessment.models import ChecklistTemplate
 from dangjian.ledger.choices import TargetMetric
 from dangjian.ledger.models import DispatchRecipient, DispatchSheet, Target
 
-LATER = dt.date.today() + dt.timedelta(days=30)
-YEAR = dt.date.today().year
+LATER = timezone.localdate() + dt.timedelta(days=30)
+YEAR = timezone.localdate().year
 
 
 def client_for(world, username):

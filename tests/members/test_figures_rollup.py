@@ -7,6 +7,7 @@ from collections import Counter
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -38,7 +39,7 @@ from dangjian.orgs.choices import OrgKind, Sector
 from dangjian.orgs.models import Organization
 from dangjian.orgs.services import organization_create, organization_dissolve, organization_update
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 RECENT = {"joined_on": dt.date(2020, 7, 1), "converted_on": dt.date(2021, 7, 1)}
 
 

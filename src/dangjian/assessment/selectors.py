@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from dangjian.core.restrict import Everything, scope_prefixes, scope_q
 from dangjian.orgs.models import Organization
@@ -185,7 +186,7 @@ def secretary_summary(*, user: Any, member: Any) -> list[SecretaryBranch]:
         .filter(organization_id__in=org_ids)
         .order_by("-year")
     )
-    today = dt.date.today()
+    today = timezone.localdate()
     summary = []
     for post in posts:
         last_year = (post.ended_on or today).year

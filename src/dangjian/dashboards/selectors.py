@@ -213,7 +213,7 @@ def stored_warnings_in_scope(
     """`orgs.selectors.warnings_in_scope` over the stored rows: the rules evaluated in SQL, the
     count and the first `limit` (those with an overdue election first, then by path), two
     queries: the rows with the count, their organizations. The messages come from org_warnings on the rows' figures, as live."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     flagged = (
         MemberFigures.objects.restrict(user, "view")
         .filter(is_active=True)
