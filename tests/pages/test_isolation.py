@@ -103,7 +103,8 @@ def state():
             Member.objects.order_by("pk").values_list("pk", "name", "organization_id", "status", "category")
         ),
         list(MemberRole.objects.order_by("pk").values_list("pk", "ended_on")),
-        AuditEvent.objects.count(),
+        # Refused attempts are logged (access.refused); they change nothing else.
+        AuditEvent.objects.exclude(action="access.refused").count(),
         AccessLog.objects.count(),
     )
 
@@ -133,10 +134,14 @@ def forbidden_pages(world, posts, org_code, member_key):
 def test_out_of_scope_is_not_found_and_unchanged(world, posts, client_for, username, org_code, member_key):
     client = client_for(username)
     before = state()
-    for method, url, data in forbidden_pages(world, posts, org_code, member_key):
+    pages = forbidden_pages(world, posts, org_code, member_key)
+    for method, url, data in pages:
         response = request(client, method, url, data)
         assert response.status_code == 404, (username, method, url, response.status_code)
     assert state() == before
+    # Each attempt on an object of another subtree is logged as refused.
+    refused = AuditEvent.objects.filter(action="access.refused", actor=world.users[username])
+    assert refused.count() == len(pages)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from dangjian.core.audit import audit_record
+from dangjian.core.models import Outcome
 from dangjian.core.restrict import forget_scope, path_in_scope, require
 from dangjian.core.selectors import holds_anywhere
 from dangjian.orgs.models import Organization
@@ -317,6 +318,7 @@ def otp_device_confirm(*, user: Any, device: Any, token: str) -> bool:
     audit_record(
         actor=user,
         action="otp.enrol" if ok else "otp.enrol_failed",
+        outcome=Outcome.SUCCESS if ok else Outcome.FAILURE,
         obj=user,
         organization=home_organization(user),
         after={"device": device.persistent_id},
@@ -335,6 +337,7 @@ def otp_verify(*, user: Any, token: str) -> Any:
     audit_record(
         actor=user,
         action="auth.otp_verified" if device is not None else "auth.otp_failed",
+        outcome=Outcome.SUCCESS if device is not None else Outcome.FAILURE,
         obj=user,
         organization=home_organization(user),
         after={"device": device.persistent_id} if device is not None else None,

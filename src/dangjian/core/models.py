@@ -73,6 +73,14 @@ class ChainedEntry(models.Model):
 _HISTORICAL_REFERENCE = {"on_delete": models.DO_NOTHING, "db_constraint": False, "null": True, "blank": True}
 
 
+class Outcome(models.TextChoices):
+    """How the attempt a record describes ended (等保 2.0: every audit record carries it)."""
+
+    SUCCESS = "success", "成功"
+    FAILURE = "failure", "失败"
+    REFUSED = "refused", "拒绝"
+
+
 class AuditEvent(ChainedEntry):
     """One state change made by a service, written in the same transaction as the change."""
 
@@ -88,6 +96,9 @@ class AuditEvent(ChainedEntry):
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     remote_addr = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    outcome = models.CharField(
+        "结果", max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS, db_index=True
+    )
 
     restrict_path = "organization__path"
 
@@ -120,6 +131,9 @@ class AccessLog(ChainedEntry):
     organization = models.ForeignKey("orgs.Organization", related_name="+", **_HISTORICAL_REFERENCE)
     detail = models.JSONField("详情", default=dict, blank=True)
     remote_addr = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    outcome = models.CharField(
+        "结果", max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS, db_index=True
+    )
 
     restrict_path = "organization__path"
 

@@ -42,6 +42,11 @@ ACTION_LABELS = {
     "otp.reset": "重置动态口令",
     "auth.otp_verified": "动态口令验证通过",
     "auth.otp_failed": "动态口令验证失败",
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
+    "auth.lockout": "登录锁定",
+    "auth.logout": "退出登录",
+    "access.refused": "越权访问",
 }
 OBJECT_TYPE_LABELS = {
     "organization": "党组织",
@@ -49,6 +54,7 @@ OBJECT_TYPE_LABELS = {
     "grant": "授权",
     "user": "用户",
     "memberrole": "党内职务",
+    "request": "页面或接口",
 }
 # Keys of before/after that are not model fields (services add them for the history).
 EXTRA_LABELS = {
