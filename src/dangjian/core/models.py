@@ -96,8 +96,14 @@ class AuditEvent(ChainedEntry):
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     remote_addr = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    # db_default too: the bulk paths that insert rows by raw SQL (members.bulk) name no outcome.
     outcome = models.CharField(
-        "结果", max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS, db_index=True
+        "结果",
+        max_length=10,
+        choices=Outcome.choices,
+        default=Outcome.SUCCESS,
+        db_default=Outcome.SUCCESS,
+        db_index=True,
     )
 
     restrict_path = "organization__path"
@@ -131,8 +137,14 @@ class AccessLog(ChainedEntry):
     organization = models.ForeignKey("orgs.Organization", related_name="+", **_HISTORICAL_REFERENCE)
     detail = models.JSONField("详情", default=dict, blank=True)
     remote_addr = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    # db_default too: the bulk paths that insert rows by raw SQL (members.bulk) name no outcome.
     outcome = models.CharField(
-        "结果", max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS, db_index=True
+        "结果",
+        max_length=10,
+        choices=Outcome.choices,
+        default=Outcome.SUCCESS,
+        db_default=Outcome.SUCCESS,
+        db_index=True,
     )
 
     restrict_path = "organization__path"

@@ -25,7 +25,12 @@ class Migration(migrations.Migration):
             model_name=model_name,
             name="outcome",
             field=models.CharField(
-                choices=OUTCOMES, db_index=True, default="success", max_length=10, verbose_name="结果"
+                choices=OUTCOMES,
+                db_index=True,
+                default="success",
+                db_default="success",
+                max_length=10,
+                verbose_name="结果",
             ),
         )
         for model_name in ("auditevent", "accesslog")
