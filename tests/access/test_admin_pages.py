@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dangjian.access.models import Grant, PasswordState
 from dangjian.access.roles import Role
 from dangjian.core.audit import audit_verify
-from dangjian.core.models import AuditEvent, Outcome
+from dangjian.core.models import AccessLog, AuditEvent, Outcome
 from dangjian.core.testing.world import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def as_user(user) -> Client:
 
 
 def refused_rows(user):
-    return AuditEvent.objects.filter(action="access.refused", actor=user, outcome=Outcome.REFUSED)
+    return AccessLog.objects.filter(kind=AccessLog.Kind.REQUEST, actor=user, outcome=Outcome.REFUSED)
 
 
 USER_PAGES = [

@@ -103,9 +103,9 @@ def state():
             Member.objects.order_by("pk").values_list("pk", "name", "organization_id", "status", "category")
         ),
         list(MemberRole.objects.order_by("pk").values_list("pk", "ended_on")),
-        # Refused attempts are logged (access.refused); they change nothing else.
-        AuditEvent.objects.exclude(action="access.refused").count(),
-        AccessLog.objects.count(),
+        AuditEvent.objects.count(),
+        # Refused attempts are logged (kind request, outcome refused); nothing else may be.
+        AccessLog.objects.exclude(kind=AccessLog.Kind.REQUEST).count(),
     )
 
 
@@ -140,7 +140,9 @@ def test_out_of_scope_is_not_found_and_unchanged(world, posts, client_for, usern
         assert response.status_code == 404, (username, method, url, response.status_code)
     assert state() == before
     # Each attempt on an object of another subtree is logged as refused.
-    refused = AuditEvent.objects.filter(action="access.refused", actor=world.users[username])
+    refused = AccessLog.objects.filter(
+        kind=AccessLog.Kind.REQUEST, outcome="refused", actor=world.users[username]
+    )
     assert refused.count() == len(pages)
 
 

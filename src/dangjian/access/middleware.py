@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_otp import user_has_device
 
 from dangjian.core.api import ascii_int
-from dangjian.core.models import AuditEvent, Outcome
+from dangjian.core.models import AccessLog, Outcome
 from dangjian.core.restrict import path_in_scope
 
 from .policy import otp_required, password_valid_until
@@ -94,17 +94,17 @@ class LoginStepsMiddleware:
         return self.get_response(request)
 
 
-REFUSED_ACTION = "access.refused"
 logger = logging.getLogger(__name__)
 
 
 class RefusalAuditMiddleware:
-    """Writes an audit row (outcome `refused`) for every request of a signed-in user that was
-    refused: any 403, page or API, and any 404 for an organization or member that exists but
-    lies outside the user's reach (those are answered 404 so as not to reveal that they exist,
-    but an attempt on another subtree is what an inspector wants to see). The row holds the
-    method and the path without its query string (searches can carry personal data) and, for a
-    member, only the id."""
+    """Writes an access-log row (kind `request`, outcome `refused`) for every request of a
+    signed-in user that was refused: any 403, page or API, and any 404 for an organization or
+    member that exists but lies outside the user's reach (those are answered 404 so as not to
+    reveal that they exist, but an attempt on another subtree is what an inspector wants to
+    see). The row holds the method and the path without its query string (searches can carry
+    personal data) and, for a member, only the id. The access log, not the operations log:
+    nothing changed, and the operations log stays a record of changes only."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -122,7 +122,7 @@ class RefusalAuditMiddleware:
         return response
 
 
-def _target(request: HttpRequest, user: Any) -> tuple[str, str, str, str | None]:
+def _target(request: HttpRequest) -> tuple[str, str, str, str | None]:
     """(object type, id, repr, organization path) of the organization or member the route
     names, or empty values; the path says where the object lies."""
     from dangjian.members.models import Member
@@ -130,7 +130,7 @@ def _target(request: HttpRequest, user: Any) -> tuple[str, str, str, str | None]
 
     match = request.resolver_match
     if match is None:
-        return "request", "", "", None
+        return "", "", "", None
     kwargs = match.kwargs
     if "code" in kwargs:
         organization = Organization.objects.filter(code=str(kwargs["code"])).only("path", "name").first()
@@ -144,24 +144,22 @@ def _target(request: HttpRequest, user: Any) -> tuple[str, str, str, str | None]
         )
         if member_path is not None:
             return "member", str(kwargs["pk"]), f"党员（编号 {kwargs['pk']}）", member_path
-    return "request", "", "", None
+    return "", "", "", None
 
 
-def record_refusal(request: HttpRequest, status: int, user: Any) -> AuditEvent | None:
-    object_type, object_id, object_repr, target_path = _target(request, user)
+def record_refusal(request: HttpRequest, status: int, user: Any) -> AccessLog | None:
+    object_type, object_id, object_repr, target_path = _target(request)
     if status == 404 and (target_path is None or path_in_scope(user, "view", target_path)):
         return None  # a real "not found", not a refusal
-    event = AuditEvent(
+    return AccessLog.objects.create(
         actor=user,
         actor_name=user.get_username()[:150],
-        action=REFUSED_ACTION,
+        kind=AccessLog.Kind.REQUEST,
         object_type=object_type,
         object_id=object_id,
         object_repr=object_repr or f"{request.method} {request.path}"[:200],
         organization=home_organization(user),
-        after={"method": request.method, "path": request.path[:500], "status": status},
+        detail={"method": request.method, "path": request.path[:500], "status": status},
         remote_addr=request.META.get("REMOTE_ADDR") or None,
         outcome=Outcome.REFUSED,
     )
-    event.save()
-    return event

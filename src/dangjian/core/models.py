@@ -119,13 +119,16 @@ class AuditEvent(ChainedEntry):
 
 
 class AccessLog(ChainedEntry):
-    """Who looked at or carried away personal data: full ID numbers shown, exports, imports."""
+    """Who looked at or carried away personal data: full ID numbers shown, exports, imports;
+    and who tried to reach what was refused to them."""
 
     class Kind(models.TextChoices):
         REVEAL_ID = "reveal_id", "查看完整身份证号"
         EXPORT = "export", "导出"
         EXPORT_UNMASKED = "export_unmasked", "导出（含完整身份证号）"
         IMPORT = "import", "导入"
+        # A page or API request that was refused (outcome `refused`): an attempt beyond the reach.
+        REQUEST = "request", "访问页面或接口"
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", **_HISTORICAL_REFERENCE)

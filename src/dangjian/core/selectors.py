@@ -46,7 +46,6 @@ ACTION_LABELS = {
     "auth.login_failed": "登录失败",
     "auth.lockout": "登录锁定",
     "auth.logout": "退出登录",
-    "access.refused": "越权访问",
 }
 OBJECT_TYPE_LABELS = {
     "organization": "党组织",
@@ -54,7 +53,6 @@ OBJECT_TYPE_LABELS = {
     "grant": "授权",
     "user": "用户",
     "memberrole": "党内职务",
-    "request": "页面或接口",
 }
 # Keys of before/after that are not model fields (services add them for the history).
 EXTRA_LABELS = {

@@ -34,4 +34,23 @@ class Migration(migrations.Migration):
             ),
         )
         for model_name in ("auditevent", "accesslog")
-    ] + [migrations.RunPython(implied_outcomes, migrations.RunPython.noop)]
+    ] + [
+        migrations.RunPython(implied_outcomes, migrations.RunPython.noop),
+        # Refused page and API requests go to the access log (RefusalAuditMiddleware).
+        migrations.AlterField(
+            model_name="accesslog",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("reveal_id", "查看完整身份证号"),
+                    ("export", "导出"),
+                    ("export_unmasked", "导出（含完整身份证号）"),
+                    ("import", "导入"),
+                    ("request", "访问页面或接口"),
+                ],
+                db_index=True,
+                max_length=20,
+                verbose_name="类型",
+            ),
+        ),
+    ]
