@@ -73,7 +73,8 @@ def test_reveal_id_refused_without_the_right(world, api, user):
     assert response.status_code == 403
     assert response.json()["detail"] == "您无权查看该党员的完整身份证号"
     assert zhang.id_number not in response.content.decode()
-    assert not AccessLog.objects.exists()
+    # Only the refusal itself is logged (kind request), no reveal.
+    assert not AccessLog.objects.exclude(kind=AccessLog.Kind.REQUEST).exists()
 
 
 def member_payload(**fields):

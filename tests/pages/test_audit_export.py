@@ -32,7 +32,7 @@ def test_the_export_holds_the_filtered_events_and_is_logged(world, client_for):
     rows = sheet_rows(response)
     assert rows[0][0].startswith("导出人：auditor")  # the watermark line
     assert rows[2][:3] == ("时间", "操作人", "操作")
-    exported = {row[4] for row in rows[3:]}
+    exported = {row[5] for row in rows[3:]}
     in_township_a = AuditEvent.objects.filter(organization__path__startswith=world.township_a.path)
     assert exported == set(in_township_a.values_list("object_repr", flat=True))
     assert len(rows) - 3 == in_township_a.count() > 0
@@ -44,7 +44,7 @@ def test_an_auditor_of_one_township_exports_nothing_of_the_other(world):
     client = Client()
     client.force_login(make_user("auditor_a", Role.AUDITOR, world.township_a))
     rows = sheet_rows(client.get(reverse("core:audit-export")))
-    organizations = {row[5] for row in rows[3:]}
+    organizations = {row[6] for row in rows[3:]}
     assert organizations  # township A's own events are there
     assert not any(name and name.startswith("乙镇") for name in organizations)
 

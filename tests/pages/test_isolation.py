@@ -105,7 +105,8 @@ def state():
         ),
         list(MemberRole.objects.order_by("pk").values_list("pk", "ended_on")),
         AuditEvent.objects.count(),
-        AccessLog.objects.count(),
+        # Refused attempts are logged (kind request, outcome refused); nothing else may be.
+        AccessLog.objects.exclude(kind=AccessLog.Kind.REQUEST).count(),
     )
 
 
@@ -134,10 +135,16 @@ def forbidden_pages(world, posts, org_code, member_key):
 def test_out_of_scope_is_not_found_and_unchanged(world, posts, client_for, username, org_code, member_key):
     client = client_for(username)
     before = state()
-    for method, url, data in forbidden_pages(world, posts, org_code, member_key):
+    pages = forbidden_pages(world, posts, org_code, member_key)
+    for method, url, data in pages:
         response = request(client, method, url, data)
         assert response.status_code == 404, (username, method, url, response.status_code)
     assert state() == before
+    # Each attempt on an object of another subtree is logged as refused.
+    refused = AccessLog.objects.filter(
+        kind=AccessLog.Kind.REQUEST, outcome="refused", actor=world.users[username]
+    )
+    assert refused.count() == len(pages)
 
 
 @pytest.mark.parametrize(

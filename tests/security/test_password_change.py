@@ -73,8 +73,10 @@ def test_a_user_created_from_the_console_changes_the_password_at_first_login(wor
     user = get_user_model().objects.get(username="wangwu")
     assert user.check_password(NEW_PASSWORD) and not user.check_password(PASSWORD)
     assert not PasswordState.objects.get(user=user).must_change
-    event = AuditEvent.objects.get(action="user.password_change")
+    event = AuditEvent.objects.get(action="user.password_change", outcome="success")
     assert event.actor == user and event.before == {"must_change": True}
+    # The one wrong old password above is on record as a failure.
+    assert AuditEvent.objects.filter(action="user.password_change", outcome="failure").count() == 1
     assert PASSWORD not in str(event.after) and NEW_PASSWORD not in str(event.after)
 
 

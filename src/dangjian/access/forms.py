@@ -2,6 +2,8 @@ from django import forms
 
 from dangjian.core.forms import StyledForm
 
+from .roles import Role
+
 
 class OtpTokenForm(StyledForm):
     token = forms.CharField(
@@ -51,3 +53,40 @@ class PasswordChangeForm(StyledForm):
         if first and second and first != second:
             self.add_error("new_password2", "两次输入的新密码不一致")
         return data
+
+
+class NewPasswordForm(StyledForm):
+    """A password chosen by an administrator for someone; the services check it against the
+    current policy (the user must replace it at the next login)."""
+
+    password1 = forms.CharField(
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "请输入密码"},
+    )
+    password2 = forms.CharField(
+        label="再次输入密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "请再次输入密码"},
+    )
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "两次输入的密码不一致")
+        return data
+
+
+class UserCreateForm(NewPasswordForm):
+    username = forms.CharField(label="用户名", max_length=150, error_messages={"required": "请输入用户名"})
+    full_name = forms.CharField(label="姓名", max_length=150, required=False)
+    field_order = ["username", "full_name", "password1", "password2"]
+
+
+class GrantForm(StyledForm):
+    username = forms.CharField(label="用户名", max_length=150, error_messages={"required": "请输入用户名"})
+    org = forms.CharField(label="党组织代码", max_length=64, error_messages={"required": "请输入党组织代码"})
+    role = forms.ChoiceField(label="角色", choices=Role.choices, error_messages={"required": "请选择角色"})

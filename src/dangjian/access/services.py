@@ -6,8 +6,11 @@ administrator only, and each is held by its own account (see `roles`). Accounts 
 the system administrator (`manage_users`), second factors and lockouts by the security
 administrator (`security`)."""
 
+import datetime as dt
+import math
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -17,6 +20,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from dangjian.core.audit import audit_record
+from dangjian.core.models import AuditEvent, Outcome
 from dangjian.core.restrict import forget_scope, path_in_scope, require
 from dangjian.core.selectors import holds_anywhere
 from dangjian.orgs.models import Organization
@@ -114,11 +118,75 @@ def user_password_set(*, actor: Any, user: Any, password: str) -> Any:
     return user
 
 
-@transaction.atomic
+PASSWORD_CHANGE_ACTION = "user.password_change"
+
+
+def _password_change_failures_window() -> dt.timedelta:
+    return settings.AXES_COOLOFF_TIME
+
+
+def password_change_blocked_until(user: Any) -> dt.datetime | None:
+    """Until when the password change page refuses `user`: after as many wrong old passwords
+    within the window as the login page allows wrong passwords (AXES_FAILURE_LIMIT within
+    AXES_COOLOFF_TIME), counted since the last successful change or the last unlock by a
+    security administrator (`user_unlock`). The audit rows are the counter, so the evidence and
+    the rule cannot disagree."""
+    now = timezone.now()
+    window = _password_change_failures_window()
+    own = AuditEvent.objects.filter(action=PASSWORD_CHANGE_ACTION, actor_id=user.pk)
+    since = now - window
+    for fresh_start in (
+        own.filter(outcome=Outcome.SUCCESS),
+        AuditEvent.objects.filter(action="user.unlock", object_type="user", object_id=str(user.pk)),
+    ):
+        at = fresh_start.order_by("-at").values_list("at", flat=True).first()
+        if at is not None and at > since:
+            since = at
+    limit = settings.AXES_FAILURE_LIMIT
+    failures = list(
+        own.filter(outcome=Outcome.FAILURE, at__gt=since).order_by("-at").values_list("at", flat=True)[:limit]
+    )
+    if len(failures) < limit:
+        return None
+    # Free again once the oldest of the last `limit` failures leaves the window.
+    return failures[-1] + window
+
+
+def _audit_password_change(user: Any, outcome: str, **after: Any) -> None:
+    audit_record(
+        actor=user,
+        action=PASSWORD_CHANGE_ACTION,
+        obj=user,
+        organization=home_organization(user),
+        after=after or None,
+        outcome=outcome,
+    )
+
+
 def password_change(*, user: Any, old_password: str, new_password: str) -> Any:
     """The user replaces the own password: the old one proves who is asking, the new one meets
-    the policy and is not the old one again."""
+    the policy and is not the old one again.
+
+    A wrong old password is audited (outcome failure) and counts towards a pause: whoever holds
+    a signed-in session must not be able to guess the password behind it without limit. The
+    failure and refusal rows are written in their own transaction, as they must outlive the
+    refused change."""
+    blocked_until = password_change_blocked_until(user)
+    if blocked_until is not None:
+        with transaction.atomic():
+            _audit_password_change(user, Outcome.REFUSED, until=blocked_until.isoformat())
+        minutes = max(1, math.ceil((blocked_until - timezone.now()).total_seconds() / 60))
+        raise ValidationError(
+            {
+                "old_password": (
+                    f"原密码已连续输错 {settings.AXES_FAILURE_LIMIT} 次，修改密码已暂停，"
+                    f"请 {minutes} 分钟后再试"
+                )
+            }
+        )
     if not user.check_password(old_password):
+        with transaction.atomic():
+            _audit_password_change(user, Outcome.FAILURE, reason="原密码不正确")
         raise ValidationError({"old_password": "原密码不正确"})
     if new_password == old_password or user.check_password(new_password):
         raise ValidationError({"new_password1": "新密码不能与原密码相同"})
@@ -126,19 +194,20 @@ def password_change(*, user: Any, old_password: str, new_password: str) -> Any:
         validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationError({"new_password1": exc.messages}) from exc
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    state = PasswordState.objects.filter(user=user).first()
-    was_forced = bool(state and state.must_change)
-    password_state_set(user, must_change=False)
-    audit_record(
-        actor=user,
-        action="user.password_change",
-        obj=user,
-        organization=home_organization(user),
-        before={"must_change": was_forced},
-        after={"must_change": False},
-    )
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        state = PasswordState.objects.filter(user=user).first()
+        was_forced = bool(state and state.must_change)
+        password_state_set(user, must_change=False)
+        audit_record(
+            actor=user,
+            action=PASSWORD_CHANGE_ACTION,
+            obj=user,
+            organization=home_organization(user),
+            before={"must_change": was_forced},
+            after={"must_change": False},
+        )
     return user
 
 
@@ -317,6 +386,7 @@ def otp_device_confirm(*, user: Any, device: Any, token: str) -> bool:
     audit_record(
         actor=user,
         action="otp.enrol" if ok else "otp.enrol_failed",
+        outcome=Outcome.SUCCESS if ok else Outcome.FAILURE,
         obj=user,
         organization=home_organization(user),
         after={"device": device.persistent_id},
@@ -335,6 +405,7 @@ def otp_verify(*, user: Any, token: str) -> Any:
     audit_record(
         actor=user,
         action="auth.otp_verified" if device is not None else "auth.otp_failed",
+        outcome=Outcome.SUCCESS if device is not None else Outcome.FAILURE,
         obj=user,
         organization=home_organization(user),
         after={"device": device.persistent_id} if device is not None else None,

@@ -12,7 +12,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.functions import Length
 from django.dispatch import receiver
 
-from dangjian.core.models import AuditEvent
+from dangjian.core.models import AuditEvent, Outcome
 
 LOGIN = "auth.login"
 LOGIN_FAILED = "auth.login_failed"
@@ -37,7 +37,13 @@ def home_organization(user: Any) -> Any:
 
 
 def record_auth_event(
-    *, action: str, request: Any, username: str, user: Any = None, **detail: Any
+    *,
+    action: str,
+    request: Any,
+    username: str,
+    user: Any = None,
+    outcome: str = Outcome.SUCCESS,
+    **detail: Any,
 ) -> AuditEvent:
     if user is None and username:
         user = get_user_model().objects.filter(username=username).first()
@@ -51,6 +57,7 @@ def record_auth_event(
         organization=home_organization(user) if user is not None else None,
         after=detail or None,
         remote_addr=request.META.get("REMOTE_ADDR") or None,
+        outcome=outcome,
     )
     event.save()
     return event
@@ -82,7 +89,10 @@ def audit_login_failed(sender: Any, credentials: dict, request: Any = None, **kw
     # Django has already replaced the password in `credentials` with asterisks.
     if _came_over_http(request):
         record_auth_event(
-            action=LOGIN_FAILED, request=request, username=str(credentials.get("username") or "")
+            action=LOGIN_FAILED,
+            request=request,
+            username=str(credentials.get("username") or ""),
+            outcome=Outcome.FAILURE,
         )
 
 
@@ -90,4 +100,11 @@ def audit_login_failed(sender: Any, credentials: dict, request: Any = None, **kw
 def audit_lockout(
     sender: Any, request: Any, username: str | None, ip_address: str | None, **kwargs: Any
 ) -> None:
-    record_auth_event(action=LOCKOUT, request=request, username=username or "", address=ip_address)
+    # A locked account's attempt is refused without looking at the password.
+    record_auth_event(
+        action=LOCKOUT,
+        request=request,
+        username=username or "",
+        outcome=Outcome.REFUSED,
+        address=ip_address,
+    )

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from . import auditchain
 from .idnumber import mask_id_number
-from .models import AccessLog, AuditEvent
+from .models import AccessLog, AuditEvent, Outcome
 from .phone import mask_phone
 from .request_context import current_remote_addr
 
@@ -64,7 +64,9 @@ def build_audit_event(
     organization: Any = None,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
+    outcome: str | None = None,
 ) -> AuditEvent:
+    """`outcome` defaults to what the action implies (success for nearly all of them)."""
     return AuditEvent(
         **_actor_fields(actor),
         action=action,
@@ -75,6 +77,7 @@ def build_audit_event(
         before=dict(before) if before is not None else None,
         after=dict(after) if after is not None else None,
         remote_addr=current_remote_addr.get(),
+        outcome=outcome or auditchain.implied_outcome("auditevent", action),
     )
 
 
@@ -97,6 +100,7 @@ def access_log_record(
     obj: models.Model | None = None,
     organization: Any = None,
     detail: Mapping[str, Any] | None = None,
+    outcome: str = Outcome.SUCCESS,
 ) -> AccessLog:
     return AccessLog.objects.create(
         **_actor_fields(actor),
@@ -107,6 +111,7 @@ def access_log_record(
         organization=organization,
         detail=dict(detail or {}),
         remote_addr=current_remote_addr.get(),
+        outcome=outcome,
     )
 
 

@@ -53,6 +53,28 @@ HASHED_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The outcome column came after entries were already chained. An entry's hash covers its
+# outcome only where it differs from the outcome its action implies; the rows written before
+# the column existed were given exactly that implied outcome (migration core 0003), so their
+# hashes stay as they were, while changing any outcome later adds, drops or alters the key and
+# breaks the hash. This table is frozen for the same reason as HASHED_FIELDS: new actions
+# state their outcome explicitly instead of being added here.
+IMPLIED_OUTCOMES: dict[str, dict[str, str]] = {
+    "auditevent": {
+        "auth.login_failed": "failure",
+        "auth.otp_failed": "failure",
+        "otp.enrol_failed": "failure",
+        "auth.lockout": "refused",
+    },
+    "accesslog": {},
+}
+DEFAULT_OUTCOME = "success"
+
+
+def implied_outcome(model_name: str, action: str) -> str:
+    return IMPLIED_OUTCOMES.get(model_name, {}).get(action, DEFAULT_OUTCOME)
+
+
 def _canonical_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         # The database hands back the instant in UTC (or naive UTC on SQLite without tz support);
@@ -75,6 +97,12 @@ def _prepared(instance: Any, attname: str) -> Any:
 def canonical_bytes(instance: Any, prev_hash: str) -> bytes:
     fields = HASHED_FIELDS[instance._meta.model_name]
     payload = {name: _prepared(instance, name) for name in fields}
+    # Historical models of migrations before core 0003 have no outcome (None): nothing to add.
+    outcome = getattr(instance, "outcome", None)
+    model_name = instance._meta.model_name
+    action = getattr(instance, "action", "") if model_name == "auditevent" else ""
+    if outcome is not None and outcome != implied_outcome(model_name, action):
+        payload["outcome"] = outcome
     payload["prev_hash"] = prev_hash
     # sort_keys + fixed separators: PostgreSQL's jsonb reorders keys, so order must not matter.
     return json.dumps(

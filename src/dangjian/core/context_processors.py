@@ -11,4 +11,6 @@ def platform(request: HttpRequest) -> dict:
         "nav_can_audit": lambda: can_audit(getattr(request, "user", None)),
         # The business sections are hidden from those who may read none of it (the 审计员).
         "nav_can_view": lambda: holds_anywhere(getattr(request, "user", None), "view"),
+        "nav_can_manage_users": lambda: holds_anywhere(getattr(request, "user", None), "manage_users"),
+        "nav_can_secure": lambda: holds_anywhere(getattr(request, "user", None), "security"),
     }

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .models import Outcome
+
 
 class DateInput(forms.DateInput):
     """The browser's date picker; it submits ISO dates whatever the phone's locale."""
@@ -62,6 +64,7 @@ class AuditFilterForm(StyledForm):
     actor = forms.CharField(label="操作人", required=False)
     action = forms.CharField(label="操作", required=False)
     object_type = forms.CharField(label="对象类型", required=False)
+    outcome = forms.ChoiceField(label="结果", choices=[("", "全部"), *Outcome.choices], required=False)
     org = forms.CharField(label="党组织代码（含下级）", required=False)
     date_from = forms.DateField(label="开始日期", required=False, widget=DateInput())
     date_to = forms.DateField(label="结束日期", required=False, widget=DateInput())

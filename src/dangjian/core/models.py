@@ -73,6 +73,14 @@ class ChainedEntry(models.Model):
 _HISTORICAL_REFERENCE = {"on_delete": models.DO_NOTHING, "db_constraint": False, "null": True, "blank": True}
 
 
+class Outcome(models.TextChoices):
+    """How the attempt a record describes ended (等保 2.0: every audit record carries it)."""
+
+    SUCCESS = "success", "成功"
+    FAILURE = "failure", "失败"
+    REFUSED = "refused", "拒绝"
+
+
 class AuditEvent(ChainedEntry):
     """One state change made by a service, written in the same transaction as the change."""
 
@@ -88,6 +96,15 @@ class AuditEvent(ChainedEntry):
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     remote_addr = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    # db_default too: the bulk paths that insert rows by raw SQL (members.bulk) name no outcome.
+    outcome = models.CharField(
+        "结果",
+        max_length=10,
+        choices=Outcome.choices,
+        default=Outcome.SUCCESS,
+        db_default=Outcome.SUCCESS,
+        db_index=True,
+    )
 
     restrict_path = "organization__path"
 
@@ -102,13 +119,16 @@ class AuditEvent(ChainedEntry):
 
 
 class AccessLog(ChainedEntry):
-    """Who looked at or carried away personal data: full ID numbers shown, exports, imports."""
+    """Who looked at or carried away personal data: full ID numbers shown, exports, imports;
+    and who tried to reach what was refused to them."""
 
     class Kind(models.TextChoices):
         REVEAL_ID = "reveal_id", "查看完整身份证号"
         EXPORT = "export", "导出"
         EXPORT_UNMASKED = "export_unmasked", "导出（含完整身份证号）"
         IMPORT = "import", "导入"
+        # A page or API request that was refused (outcome `refused`): an attempt beyond the reach.
+        REQUEST = "request", "访问页面或接口"
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", **_HISTORICAL_REFERENCE)
@@ -120,6 +140,15 @@ class AccessLog(ChainedEntry):
     organization = models.ForeignKey("orgs.Organization", related_name="+", **_HISTORICAL_REFERENCE)
     detail = models.JSONField("详情", default=dict, blank=True)
     remote_addr = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    # db_default too: the bulk paths that insert rows by raw SQL (members.bulk) name no outcome.
+    outcome = models.CharField(
+        "结果",
+        max_length=10,
+        choices=Outcome.choices,
+        default=Outcome.SUCCESS,
+        db_default=Outcome.SUCCESS,
+        db_index=True,
+    )
 
     restrict_path = "organization__path"
 

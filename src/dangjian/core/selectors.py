@@ -42,6 +42,10 @@ ACTION_LABELS = {
     "otp.reset": "重置动态口令",
     "auth.otp_verified": "动态口令验证通过",
     "auth.otp_failed": "动态口令验证失败",
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
+    "auth.lockout": "登录锁定",
+    "auth.logout": "退出登录",
 }
 OBJECT_TYPE_LABELS = {
     "organization": "党组织",

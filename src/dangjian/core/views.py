@@ -70,6 +70,8 @@ def _audit_records(request: HttpRequest) -> tuple[AuditFilterForm, bool, Any]:
             records = records.filter(**{"kind" if access else "action": data["action"]})
         if data["object_type"]:
             records = records.filter(object_type=data["object_type"])
+        if data["outcome"]:
+            records = records.filter(outcome=data["outcome"])
         if data["org"]:
             organization = Organization.objects.filter(code=data["org"].strip()).only("path").first()
             # The records are already restricted; an unknown or foreign code only empties the list.
@@ -123,12 +125,13 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     title = "访问记录" if access else "操作记录"
     if access:
         kinds = dict(AccessLog.Kind.choices)
-        header = ["时间", "用户", "类型", "对象类型", "对象", "党组织", "来源地址", "详情"]
+        header = ["时间", "用户", "类型", "结果", "对象类型", "对象", "党组织", "来源地址", "详情"]
         rows = [
             [
                 timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"),
                 log.actor_name,
                 kinds.get(log.kind, log.kind),
+                log.get_outcome_display(),
                 log.object_type,
                 log.object_repr,
                 log.organization.name if log.organization else "",
@@ -138,12 +141,24 @@ def audit_export(request: HttpRequest) -> HttpResponse:
             for log in records
         ]
     else:
-        header = ["时间", "操作人", "操作", "对象类型", "对象", "党组织", "来源地址", "变更前", "变更后"]
+        header = [
+            "时间",
+            "操作人",
+            "操作",
+            "结果",
+            "对象类型",
+            "对象",
+            "党组织",
+            "来源地址",
+            "变更前",
+            "变更后",
+        ]
         rows = [
             [
                 timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
                 event.actor_name,
                 event.action_label,
+                event.get_outcome_display(),
                 event.object_type_label,
                 event.object_repr,
                 event.organization.name if event.organization else "",
@@ -165,6 +180,6 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         },
     )
     content = table_workbook(
-        actor=request.user, title=title, header=header, rows=rows, widths=(20, 14, 18, 12, 30, 20, 16)
+        actor=request.user, title=title, header=header, rows=rows, widths=(20, 14, 18, 8, 12, 30, 20, 16)
     )
     return xlsx_response(content, f"{title}-{timezone.localdate():%Y%m%d}.xlsx")

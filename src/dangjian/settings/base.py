@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
     "dangjian.core.middleware.NulCharacterGuardMiddleware",
+    # Outside the login steps, so the 403s they give are logged as refused too.
+    "dangjian.access.middleware.RefusalAuditMiddleware",
     # Second factor, then a forced password change, before any page or API call.
     "dangjian.access.middleware.LoginStepsMiddleware",
     # Last, as django-axes asks: it turns a flagged login attempt into the lockout page.
