@@ -37,8 +37,8 @@ def calamine_rows(data: bytes) -> list[list]:
     return [[""] * first_column + list(row) for row in sheet.iter_rows()]
 
 
-def streamed_rows(data: bytes) -> list[list]:
-    return list(XlsxWorkbook(io.BytesIO(data), max_held_bytes=10**8).rows())
+def streamed_rows(data: bytes, *, fast: bool = True) -> list[list]:
+    return list(XlsxWorkbook(io.BytesIO(data), max_held_bytes=10**8).rows(fast=fast))
 
 
 def trimmed(rows: list[list]) -> list[list]:
@@ -63,7 +63,10 @@ def typed(rows: list[list]) -> list[list]:
 
 
 def assert_same_as_calamine(data: bytes) -> None:
-    assert typed(trimmed(streamed_rows(data))) == typed(trimmed(calamine_rows(data)))
+    """Both ways of reading the sheet (regular expressions and the XML parser) give calamine's."""
+    expected = typed(trimmed(calamine_rows(data)))
+    assert typed(trimmed(streamed_rows(data))) == expected
+    assert typed(trimmed(streamed_rows(data, fast=False))) == expected
 
 
 # --- generated workbooks -------------------------------------------------------------------
@@ -204,7 +207,12 @@ SHARED = (
 
 
 def hand_written(
-    sheet_data: str, *, workbook_properties: str = "", shared: str = SHARED, styles: str = STYLES
+    sheet_data: str,
+    *,
+    workbook_properties: str = "",
+    shared: str = SHARED,
+    styles: str = STYLES,
+    prefix: str = "",
 ) -> bytes:
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     relationship = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -223,7 +231,8 @@ def hand_written(
         "</Relationships>",
         "xl/styles.xml": styles,
         "xl/sharedStrings.xml": shared,
-        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{sheet_data}</sheetData></worksheet>',
+        "xl/worksheets/sheet1.xml": f'<{prefix}worksheet xmlns{":" if prefix else ""}{prefix[:-1]}="{main}">'
+        f"<{prefix}sheetData>{sheet_data}</{prefix}sheetData></{prefix}worksheet>",
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -250,6 +259,11 @@ SHEETS = {
     '<c r="D1"><v>12345678901234567890</v></c><c r="E1"><v> 5</v></c><c r="F1"><v>1_0</v></c></row>',
     "cells and rows without references": '<row><c><v>1</v></c><c><v>2</v></c></row><row><c r="C2"><v>3</v></c>'
     '<c><v>4</v></c></row><row r="5"><c r="B5"/><c r="C5" t="s"><v>0</v></c></row>',
+    "attributes in another order, single quotes": '<row r="1"><c t="s" r="A1"><v>1</v></c>'
+    '<c s=\'1\' r=\'B1\'><v>45000</v></c><c r="C1" t="str"><f t="shared" si="0"/><v>x</v></c></row>',
+    "a comment after some rows": '<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2" t="inlineStr">'
+    '<is><t>二</t></is></c></row><!-- 注释 --><row r="3"><c r="A3" s="1"><v>45000</v></c></row>'
+    '<row r="4"><c r="B4"><v>7</v></c></row><row r="5"><c r="A5"><v>5</v></c></row>',
     "sparse rows and columns": '<row r="3"><c r="Z3"><v>1</v></c></row><row r="1000"><c r="AA1000"><v>2</v></c></row>',
 }
 
@@ -258,6 +272,14 @@ SHEETS = {
 @pytest.mark.parametrize("properties", ["", '<workbookPr date1904="1"/>'], ids=["1900", "1904"])
 def test_hand_written_sheets_read_as_calamine_reads_them(sheet_data, properties):
     assert_same_as_calamine(hand_written(sheet_data, workbook_properties=properties))
+
+
+def test_a_sheet_with_a_namespace_prefix_reads_as_calamine_reads_it():
+    cells = '<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="C1" t="inlineStr"><x:is><x:t>内联</x:t>'
+    cells += '</x:is></x:c><x:c r="D1" s="1"><x:v>45000</x:v></x:c></x:row>'
+    data = hand_written(cells, prefix="x:")
+    assert_same_as_calamine(data)
+    assert trimmed(streamed_rows(data)) == [["甲", "", "内联", dt.date(2023, 3, 15)]]
 
 
 def test_sparse_cells_land_in_their_columns_and_rows():
