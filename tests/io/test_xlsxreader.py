@@ -104,7 +104,7 @@ cells = st.one_of(
 )
 sheets = st.lists(st.lists(cells, max_size=8), max_size=12)
 # Each example writes and reads a workbook twice: fewer examples than the default, more in `make fuzz`.
-SOME_EXAMPLES = settings(max_examples=40) if settings().max_examples < 1000 else settings()
+SOME_EXAMPLES = settings(max_examples=40, deadline=None) if settings().max_examples < 1000 else settings()
 
 
 def by_xlsxwriter(rows: list[list]) -> bytes:
