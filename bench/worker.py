@@ -9,9 +9,11 @@ platform beats its baseline.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import gc
 import json
+import os
 import resource
 import statistics
 import sys
@@ -263,11 +265,19 @@ def bench_import_members(size: Size, engine: str) -> None:
     baseline = save_one_by_one(sample)
     Member.objects.all().delete()
 
+    # BENCH_PROFILE=FILE: write a cProfile of the import to FILE (its timing is then not comparable).
+    profile_path = os.environ.get("BENCH_PROFILE")
+    profiler = cProfile.Profile() if profile_path else None
     rss_before = current_rss_mb()
     reset_peak_rss()
     started = time.perf_counter()
     with roster.open("rb") as stream:
+        if profiler:
+            profiler.enable()
         report = members_import(actor=user, stream=stream, filename=roster.name, today=AS_OF)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile_path)
     seconds = time.perf_counter() - started
     peak = peak_rss_mb()
     if report.errors or report.written != len(members):

@@ -1,5 +1,6 @@
 """Normalising text typed into Excel by hand: full-width characters, stray spaces."""
 
+import functools
 import re
 import unicodedata
 
@@ -21,7 +22,13 @@ def clean_text(value: object) -> str:
     """Trim, convert full-width letters/digits/spaces to half-width, collapse inner spaces."""
     if value is None:
         return ""
-    text = str(value)
+    return _clean_str(value if isinstance(value, str) else str(value))
+
+
+# An import cleans 14 cells a row, and most columns repeat a few values (sex, ethnicity,
+# category, organization): cleaned once each. Bounded, so unique names and addresses only churn it.
+@functools.lru_cache(maxsize=65536)
+def _clean_str(text: str) -> str:
     if not text.isascii():  # plain ASCII (most codes, numbers, dates) needs no Unicode work
         text = to_half_width(unicodedata.normalize("NFC", text)).replace("\u00a0", " ")
     return _SPACES.sub(" ", text).strip()

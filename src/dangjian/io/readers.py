@@ -1,8 +1,10 @@
 """Reading a roster from .xlsx, .xls, .ods or .csv into numbered rows keyed by field.
 
 `open_table` streams: the rows under the header come one at a time, so an importer can work
-in chunks without holding the file's rows as Python objects (python-calamine still holds the
-decoded sheet in its own, compact, memory; a CSV is decoded whole to find its encoding).
+in chunks without holding the file's rows. An .xlsx/.xlsm is read by io.xlsxreader, which
+parses the sheet XML as it inflates (flat memory, the same values as python-calamine); .xls
+and .ods go through python-calamine, which decodes the whole sheet first; a CSV is decoded
+whole to find its encoding.
 
 Offices add title rows, blank rows and their own extra columns, and type headers with
 full-width characters or a required-marker `*`. The header row is the first row in which
@@ -13,17 +15,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import PurePath
 from typing import IO, Any
 
+from django.conf import settings
 from python_calamine import CalamineWorkbook
 
 from dangjian.core.text import clean_header
 
+from .xlsxreader import XlsxError, XlsxWorkbook
+
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+OPEN_XML_EXTENSIONS = (".xlsx", ".xlsm")
 ACCEPTED_EXTENSIONS = (*SPREADSHEET_EXTENSIONS, ".csv")
 # A header row found this far down is a data row that happens to contain header words.
 MAX_HEADER_SEARCH_ROWS = 50
@@ -79,11 +86,25 @@ def _decode_csv(data: bytes) -> str:
 def iter_raw_rows(stream: IO[bytes], filename: str) -> tuple[Iterator[list[Any]], int]:
     """(every row of the first sheet from A1, blank rows included so index + 1 is the row
     number; the number of rows), read lazily from a spreadsheet."""
+    rows, height = open_raw_rows(stream, filename)
+    return rows, height()
+
+
+def open_raw_rows(stream: IO[bytes], filename: str) -> tuple[Iterator[list[Any]], Callable[[], int]]:
+    """As iter_raw_rows, with the row count as a function: a streamed .xlsx knows it better
+    once some rows are read."""
     extension = extension_of(filename)
     if extension not in ACCEPTED_EXTENSIONS:
         raise UnreadableFile(
             f"无法读取文件：不支持“{extension or '无扩展名'}”格式，请上传 .xlsx、.xls、.ods 或 .csv 文件"
         )
+    damaged = f"无法读取文件：文件已损坏，或内容不是“{extension}”格式的表格（可用 Excel 或 WPS 另存后重试）"
+    if extension in OPEN_XML_EXTENSIONS and _is_open_xml_package(stream):
+        try:
+            workbook = XlsxWorkbook(stream, max_held_bytes=settings.IMPORT_MAX_UNCOMPRESSED_BYTES)
+        except XlsxError as exc:
+            raise UnreadableFile(damaged) from exc
+        return _checked_rows(workbook.rows(), damaged), workbook.estimated_height
     data = stream.read()
     if extension == ".csv":
         text = _decode_csv(data)
@@ -91,23 +112,45 @@ def iter_raw_rows(stream: IO[bytes], filename: str) -> tuple[Iterator[list[Any]]
             rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
         except csv.Error as exc:
             raise UnreadableFile(f"无法读取文件：CSV 格式有误（{exc}）") from exc
-        return iter(rows), len(rows)
+        return iter(rows), lambda: len(rows)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         del data
         sheet = workbook.get_sheet_by_index(0)
         start = sheet.start
     except Exception as exc:  # calamine raises several unrelated types for damaged files
-        raise UnreadableFile(
-            f"无法读取文件：文件已损坏，或内容不是“{extension}”格式的表格（可用 Excel 或 WPS 另存后重试）"
-        ) from exc
+        raise UnreadableFile(damaged) from exc
     if start is None:
-        return iter(()), 0
+        return iter(()), lambda: 0
     # iter_rows starts at row 1 but at the first used column: pad the columns before it.
     first_row, first_column = start
     pad = [""] * first_column
     rows = sheet.iter_rows() if not first_column else ([*pad, *row] for row in sheet.iter_rows())
-    return rows, first_row + sheet.height
+    height = first_row + sheet.height
+    return rows, lambda: height
+
+
+def _is_open_xml_package(stream: IO[bytes]) -> bool:
+    """A zip holding [Content_Types].xml: an .xlsx proper. An old .xls or an .ods saved under
+    the name .xlsx is left to python-calamine, which recognizes either by its content."""
+    start = stream.tell()
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return False
+    else:
+        with archive:
+            return "[Content_Types].xml" in archive.NameToInfo
+    finally:
+        stream.seek(start)
+
+
+def _checked_rows(rows: Iterator[list[Any]], damaged: str) -> Iterator[list[Any]]:
+    """The rows, a damaged part found midway (bad XML, bad CRC) told as UnreadableFile."""
+    try:
+        yield from rows
+    except XlsxError as exc:
+        raise UnreadableFile(damaged) from exc
 
 
 def raw_rows(stream: IO[bytes], filename: str) -> list[list[Any]]:
@@ -130,7 +173,7 @@ def read_table(stream: IO[bytes], filename: str, headers: Mapping[str, str]) -> 
 
 def open_table(stream: IO[bytes], filename: str, headers: Mapping[str, str]) -> Table:
     """As read_table, but the data rows are left in `table.stream`, read as they are consumed."""
-    rows, height = iter_raw_rows(stream, filename)
+    rows, height = open_raw_rows(stream, filename)
     head = list(islice(rows, MAX_HEADER_SEARCH_ROWS))
     header_index = None
     for index, row in enumerate(head):
@@ -156,8 +199,11 @@ def open_table(stream: IO[bytes], filename: str, headers: Mapping[str, str]) -> 
         columns.append(Column(index, field_name, header))
     table = Table(header_row=header_index + 1, columns=columns, unknown_headers=unknown)
     below = head[header_index + 1 :]
-    table.stream = _data_rows(_chain(below, rows), header_index + 2, columns)
-    table.estimated_rows = max(height - header_index - 1, 0)
+    # A spreadsheet's cell past the end of its row is empty text (""), as calamine pads it;
+    # a short CSV line has no cell there (None).
+    missing = None if extension_of(filename) == ".csv" else ""
+    table.stream = _data_rows(_chain(below, rows), header_index + 2, columns, missing)
+    table.estimated_rows = max(height() - header_index - 1, 0)
     return table
 
 
@@ -167,12 +213,12 @@ def _chain(first: list[list[Any]], rest: Iterator[list[Any]]) -> Iterator[list[A
 
 
 def _data_rows(
-    rows: Iterable[list[Any]], first_number: int, columns: list[Column]
+    rows: Iterable[list[Any]], first_number: int, columns: list[Column], missing: Any = None
 ) -> Iterator[tuple[int, dict]]:
     fields = [(col.field, col.index) for col in columns]
     for number, row in enumerate(rows, start=first_number):
         width = len(row)
-        values = {name: (row[index] if index < width else None) for name, index in fields}
+        values = {name: (row[index] if index < width else missing) for name, index in fields}
         if all(_is_blank(value) for value in values.values()):
             continue
         yield number, values
