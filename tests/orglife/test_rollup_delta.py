@@ -79,7 +79,7 @@ def a_day(world, data, branches, number):
     """One day's changes, drawn: each operation at most once, in a drawn order."""
     for operation in data.draw(st.lists(st.sampled_from(OPERATIONS), max_size=4, unique=True)):
         live = active_branches(world)
-        if operation == "records":
+        if operation == "records" and any(b.is_active for b, _ in branches):
             add_records(records_strategy(data, [b for b in branches if b[0].is_active], 8))
         elif operation == "correct":
             correct_some(data, 3)

@@ -230,8 +230,21 @@ def months_over(year: int, today: dt.date) -> int:
     return today.month - 1
 
 
+_rule_keys: dict[tuple, str] = {}
+
+
 def _rule_key(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+    """A rule definition's canonical text; memoized, as a sum sees the same few definitions
+    in every child's row."""
+    shape = tuple(
+        (name, tuple(value) if isinstance(value, list) else value) for name, value in sorted(data.items())
+    )
+    key = _rule_keys.get(shape)
+    if key is None:
+        if len(_rule_keys) > 10_000:
+            _rule_keys.clear()
+        key = _rule_keys[shape] = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return key
 
 
 def branch_rollup(branch: Unit, entries: list[Entry], year: int) -> tuple[dict[str, Any], dict[str, int]]:
@@ -241,13 +254,22 @@ def branch_rollup(branch: Unit, entries: list[Entry], year: int) -> tuple[dict[s
     rules: list[dict[str, Any]] = []
     windows: dict[str, Any] = {}
     unmet: dict[str, int] = {}
+    # Every period and window lies within whole months of one year: overlapping is comparing
+    # month numbers, computed once per entry rather than dates once per entry and window.
+    spans = [
+        (entry.period.first_month, entry.period.first_month + entry.period.kind.months - 1, entry)
+        for entry in entries
+        if entry.period.year == year
+    ]
     for window in rollup_windows(year):
         key = window_key(window)
         assert key is not None
         cells: dict[str, list[int]] = {}  # code -> [first unmet month, required, credited, held]
         first_rule: dict[str, int] = {}
-        for entry in entries:
-            if not overlaps(entry.period, window):
+        window_first = window.first_month
+        window_last = window_first + window.kind.months - 1
+        for first_month, last_month, entry in spans:
+            if first_month > window_last or last_month < window_first:
                 continue
             rule = entry.rule
             code = rule.code
@@ -262,7 +284,7 @@ def branch_rollup(branch: Unit, entries: list[Entry], year: int) -> tuple[dict[s
             cell[2] += min(entry.count, rule.minimum)
             cell[3] += entry.count
             if entry.count < rule.minimum:
-                month = entry.period.end.month
+                month = last_month
                 if not cell[0] or month < cell[0]:
                     cell[0] = month
         first = min((cell[0] for cell in cells.values() if cell[0]), default=0)
