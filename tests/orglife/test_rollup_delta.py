@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dangjian.orglife import rollups
@@ -139,7 +139,6 @@ def assert_equals_a_full_resum():
 
 
 @settings(
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
