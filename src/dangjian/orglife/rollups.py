@@ -189,7 +189,11 @@ def overlaps(period: Period, window: Period) -> bool:
 #    "w": {window key: {"t": histogram of the branches,
 #                       "k": {rule code: index into "rules"},
 #                       "r": {rule code: {"h": histogram, "q": required, "d": credited, "c": held}},
-#                       "s": {sector: {"t": histogram, "r": {rule code: histogram}}}}}}
+#                       "s": {sector: {"t": histogram, "r": {rule code: histogram}}}}},
+#    "x": [rule codes with more than one definition below] (committees, only when any),
+#    "sector": the branch's sector (branches' own rows, which hold no "s"),
+#    "seen": the newest organization id the run saw (committees)}
+# A committee's "rules" holds the definitions its windows refer to, ordered by their text.
 # A histogram counts branches by the month in which the earliest period they have not met ends
 # ("0": none). Reading on a day, the months already over are "missed", the others "due".
 
