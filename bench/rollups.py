@@ -12,6 +12,10 @@
 * `orglife_recompute_incremental`: after a day's new submitted records (the year's records ÷
   working days so far, spread over random branches), the incremental recompute; baseline:
   the full recompute just measured.
+* `orglife_rollup_step_incremental`: another day's records; the rollup step alone of the
+  incremental recompute (ancestors updated by differences); baseline: the same change with
+  the ancestors re-summed from all their children (the previous algorithm), run just before
+  on the same data and rolled back.
 
 Data: `load_demo` of the size's scale with a year of organizational life up to AS_OF.
 """
@@ -24,12 +28,13 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import worker
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from sizes import SIZES, Size
 
@@ -288,6 +293,59 @@ def bench_orglife_rollups(size: Size, engine: str) -> None:
             "new_records": added,
             "baseline": {"name": "full recompute (measured above)", "seconds": round(full_seconds, 3)},
             "ratio": round(full_seconds / seconds, 2) if seconds else None,
+        },
+    )
+    rollup_step_by_difference(engine)
+
+
+def rollup_step_by_difference(engine: str) -> None:
+    """Another day's records, recomputed twice on the same data: first with the ancestors
+    re-summed from all their children (the previous algorithm; rolled back), then updated by
+    differences. Only the rollup step is timed, so the ratio isolates it from the branches'
+    own figures and, both running within seconds of each other, from the machine's load."""
+    from dangjian.orglife import rollups as rollups_module
+
+    real_recompute, real_delta = rollups_module.rollups_recompute, rollups_module._delta_update
+    spent: list[float] = []
+
+    def timed(**kwargs: Any) -> int:
+        began = time.perf_counter()
+        written = real_recompute(**kwargs)
+        spent.append(time.perf_counter() - began)
+        return written
+
+    def resum(year, tree, committees, branch_rows, removed, newest, started, created):  # type: ignore[no-untyped-def]
+        return rollups_module._resum_all(
+            year, tree, committees, branch_rows, removed, newest, started, full=False
+        )
+
+    add_a_days_records(random.Random(worker.SEED + 1))
+    rollups_module.rollups_recompute = timed  # type: ignore[assignment]
+    try:
+        with transaction.atomic():
+            rollups_module._delta_update = resum  # type: ignore[assignment]
+            compliance_figures_recompute(year=YEAR)
+            rollups_module._delta_update = real_delta
+            transaction.set_rollback(True)
+        began = time.perf_counter()
+        result = compliance_figures_recompute(year=YEAR)
+        whole = time.perf_counter() - began
+    finally:
+        rollups_module.rollups_recompute = real_recompute
+        rollups_module._delta_update = real_delta
+    resummed, by_difference = spent
+    worker.emit(
+        engine,
+        {
+            "name": "orglife_rollup_step_incremental",
+            "n": len(result.recomputed),
+            "seconds": round(by_difference, 3),
+            "whole_recompute_seconds": round(whole, 3),
+            "baseline": {
+                "name": "ancestors re-summed from all their children (previous algorithm), same change",
+                "seconds": round(resummed, 3),
+            },
+            "ratio": round(resummed / by_difference, 2) if by_difference else None,
         },
     )
 

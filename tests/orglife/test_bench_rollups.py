@@ -20,13 +20,17 @@ def test_rollup_benchmark_prints_figures_and_baselines(capsys, monkeypatch):
     rollups.bench_orglife_rollups(SIZES["tiny"], "sqlite")
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
     names = [record["name"] for record in printed]
-    assert names[0] == "orglife_recompute_full" and names[-1] == "orglife_recompute_incremental"
+    assert names[0] == "orglife_recompute_full" and names[-2:] == [
+        "orglife_recompute_incremental",
+        "orglife_rollup_step_incremental",
+    ]
     assert {"orglife_dashboard[root]", "orglife_dashboard[township]"} <= set(names)
     for record in printed:
         assert record["n"] > 0 and record["ratio"] > 0
         if "p50_ms" in record:
             assert 0 < record["p50_ms"] <= record["p95_ms"] and record["live_p95_ms"] > 0
             assert record["baseline"]["p95_ms"] > 0
-    incremental = printed[-1]
+    assert printed[-1]["baseline"]["seconds"] > 0 and printed[-1]["whole_recompute_seconds"] > 0
+    incremental = printed[-2]
     # Only the branches that got a new record are recomputed.
     assert incremental["n"] <= incremental["new_records"] < printed[0]["n"]
