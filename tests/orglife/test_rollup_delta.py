@@ -94,8 +94,8 @@ def a_day(world, data, branches, number):
             # Generated branches: no members to transfer first.
             gone = data.draw(st.sampled_from([b for b, _ in branches if b.is_active]))
             for group in Organization.objects.filter(path__startswith=gone.path, kind=OrgKind.GROUP):
-                organization_dissolve(actor=None, organization=group, dissolved_on=dt.date.today())
-            organization_dissolve(actor=None, organization=gone, dissolved_on=dt.date.today())
+                organization_dissolve(actor=None, organization=group, dissolved_on=timezone.localdate())
+            organization_dissolve(actor=None, organization=gone, dissolved_on=timezone.localdate())
             for branch, _ in branches:
                 branch.refresh_from_db()
         elif operation == "add":
