@@ -104,6 +104,7 @@ def test_self_check_ledger_close_out_and_the_county_target_moves(
     township.goto(f"/assessment/branch/TA01/{year}/assess/")
     for field in township.locator("input[name$=-score]").all():
         field.fill("5")
+    township.evaluate("window.scrollTo(0, 0)")  # filling left the last item in view
     township.screenshot(path=screenshot_dir / "assessment-assess.png", full_page=False)
     township.get_by_role("button", name="保存评分并确认").click()
     township.wait_for_url(f"**/assessment/branch/TA01/{year}/")
