@@ -169,3 +169,20 @@ def test_stars_on_the_branch_page_and_in_the_distribution(world, client):
     client.login(username="township_b_admin", password=PASSWORD)
     assert client.get(reverse("assessment:branch", args=["TA09", 2026])).status_code == 404
     assert client.get(reverse("assessment:distribution", args=["TA", 2026])).status_code == 404
+
+
+def test_stars_in_the_township_year_report(world, client):
+    svc.checklist_template_create(
+        actor=None,
+        owner=world.county,
+        sector=Sector.COMMUNITY,
+        year=2026,
+        name="社区清单",
+        items=ITEMS,
+        star_lines=LINES,
+    )
+    sign(world, community(world), 2026, 86)
+    client.login(username="township_a_admin", password=PASSWORD)
+    page = html.unescape(client.get(reverse("assessment:report", args=["TA", 2026])).content.decode())
+    assert "评星晋级：5星0个，4星1个，3星0个，2星0个，1星0个。" in page
+    assert '<span title="4星">★★★★☆</span> 首次定级' in page

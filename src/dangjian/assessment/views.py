@@ -763,6 +763,8 @@ def year_report(request: HttpRequest, code: str, year: int) -> HttpResponse:
     signed = [a for a in results if a.status == AssessmentStatus.SIGNED]
     grades = [(grade, sum(1 for a in signed if a.grade == grade.value)) for grade in Grade]
     changes = [(change, sum(1 for a in signed if a.grade_change == change.value)) for change in GradeChange]
+    # 评星晋级 applies to the branches whose checklist rates stars (communities by default).
+    star_counts = [(n, sum(1 for a in signed if a.stars == n)) for n in range(5, 0, -1)]
     branches = (
         Organization.objects.restrict(user, "view")
         .filter(path__startswith=organization.path, kind__in=BRANCH_KINDS, status=OrgStatus.ACTIVE)
@@ -800,6 +802,7 @@ def year_report(request: HttpRequest, code: str, year: int) -> HttpResponse:
             "branches": branches,
             "grades": grades,
             "changes": changes,
+            "star_counts": star_counts if any(n for _, n in star_counts) else [],
             "one_two_share": rules_share(sum(n for g, n in grades if g.value <= 2), len(signed)),
             "progress": progress,
             "ledger": ledger_figures,
