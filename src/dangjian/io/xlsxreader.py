@@ -585,14 +585,7 @@ def _plain_row_values(
                 if "&" in text or "\r" in text:
                     text = _xml_text(text)
                 value = _value(kind or None, text, style or None, strings, formats, is_1904)
-        width = len(values)
-        if column == width:
-            values.append(value)
-        elif column > width:
-            values.extend([""] * (column - width))
-            values.append(value)
-        else:  # a cell written twice or out of order: the later one wins, as in calamine
-            values[column] = value
+        _place(values, column, value)
         column += 1
     return values
 
@@ -681,16 +674,21 @@ def _row_values(
             if column < 0:
                 column = _column_index(reference, column_of)
         value = _cell_value(cell, names, strings, formats, is_1904)
-        width = len(values)
-        if column == width:
-            values.append(value)
-        elif column > width:
-            values.extend([""] * (column - width))
-            values.append(value)
-        else:  # a cell written twice or out of order: the later one wins, as in calamine
-            values[column] = value
+        _place(values, column, value)
         column += 1
     return values
+
+
+def _place(values: list[Any], column: int, value: Any) -> None:
+    """Put a cell's value at its column, padding skipped columns with "" as calamine does."""
+    width = len(values)
+    if column == width:
+        values.append(value)
+    elif column > width:
+        values.extend([""] * (column - width))
+        values.append(value)
+    else:  # a cell written twice or out of order: the later one wins, as in calamine
+        values[column] = value
 
 
 def _column_index(reference: str, cache: dict[str, int]) -> int:
