@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
@@ -121,3 +122,15 @@ class ScopedWritePermission(BasePermission):
             return True
         self.message = self.messages.get(needed, "无权执行此操作")
         return False
+
+
+def in_org_param(request: Request, queryset: QuerySet, path_field: str = "organization__path") -> QuerySet:
+    """The `?org=CODE` filter of list endpoints: that organization and everything below it; an
+    unknown code matches nothing (the queryset is already restricted to the user's reach)."""
+    code = request.query_params.get("org")
+    if not code:
+        return queryset
+    from dangjian.orgs.models import Organization
+
+    root = Organization.objects.filter(code=code).first()
+    return queryset.filter(**{f"{path_field}__startswith": root.path}) if root else queryset.none()

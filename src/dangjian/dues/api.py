@@ -21,6 +21,7 @@ from dangjian.core.api import (
     Pagination,
     ScopedWritePermission,
     ascii_int,
+    in_org_param,
     int_param,
     service_errors,
 )
@@ -63,10 +64,7 @@ class DuesMonthViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         queryset = self.get_queryset()
-        code = request.query_params.get("org")
-        if code:
-            root = Organization.objects.filter(code=code).first()
-            queryset = queryset.filter(organization__path__startswith=root.path) if root else queryset.none()
+        queryset = in_org_param(request, queryset)
         year = int_param(request, "year", label="年度", low=YEAR_RANGE[0], high=YEAR_RANGE[1])
         month = int_param(request, "month", label="月份", low=1, high=12)
         if year is not None:
@@ -136,12 +134,7 @@ class ExemptionViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         queryset = self.get_queryset()
-        code = request.query_params.get("org")
-        if code:
-            root = Organization.objects.filter(code=code).first()
-            queryset = (
-                queryset.filter(member__organization__path__startswith=root.path) if root else queryset.none()
-            )
+        queryset = in_org_param(request, queryset, "member__organization__path")
         year = int_param(request, "year", label="年度", low=YEAR_RANGE[0], high=YEAR_RANGE[1])
         if year is not None:
             queryset = queryset.filter(year=year)

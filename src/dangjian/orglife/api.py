@@ -23,6 +23,7 @@ from dangjian.core.api import (
     Pagination,
     ScopedWritePermission,
     ascii_int,
+    in_org_param,
     int_param,
     service_errors,
 )
@@ -88,10 +89,7 @@ class RecordViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         queryset = self.get_queryset().filter(is_current=True)
-        code = request.query_params.get("org")
-        if code:
-            root = Organization.objects.filter(code=code).first()
-            queryset = queryset.filter(organization__path__startswith=root.path) if root else queryset.none()
+        queryset = in_org_param(request, queryset)
         year = int_param(request, "year", label="年度", low=YEAR_RANGE[0], high=YEAR_RANGE[1])
         if year is not None:
             queryset = queryset.filter(held_on__year=year)

@@ -21,6 +21,7 @@ from dangjian.core.api import (
     Pagination,
     ScopedWritePermission,
     ascii_int,
+    in_org_param,
     int_param,
     service_errors,
 )
@@ -62,10 +63,7 @@ class CandidateViewSet(viewsets.GenericViewSet):
         queryset = selectors.candidate_list(
             user=request.user, stage=request.query_params.get("stage") or None
         )
-        code = request.query_params.get("org")
-        if code:
-            root = Organization.objects.filter(code=code).first()
-            queryset = queryset.filter(organization__path__startswith=root.path) if root else queryset.none()
+        queryset = in_org_param(request, queryset)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(CandidateSerializer(page, many=True).data)
 
@@ -160,10 +158,7 @@ class PlanViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         queryset = self.get_queryset()
-        code = request.query_params.get("org")
-        if code:
-            root = Organization.objects.filter(code=code).first()
-            queryset = queryset.filter(organization__path__startswith=root.path) if root else queryset.none()
+        queryset = in_org_param(request, queryset)
         year = int_param(request, "year", label="年度", low=YEAR_RANGE[0], high=YEAR_RANGE[1])
         if year is not None:
             queryset = queryset.filter(year=year)
