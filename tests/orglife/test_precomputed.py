@@ -21,6 +21,7 @@ from dangjian.orglife.services import (
 )
 from dangjian.orglife.tasks import recompute_compliance_figures
 from dangjian.orgs.models import Organization
+from tests.orglife.strategies import branch_shapes
 
 from .conftest import hold
 from .test_rollup import KINDS, add_branch, add_records, days_2026
@@ -39,18 +40,7 @@ def without_freshness(report):
 )
 @given(data=st.data())
 def test_stored_figures_equal_the_live_computation(world, data):
-    shapes = data.draw(
-        st.lists(
-            st.tuples(
-                st.sampled_from(["TA", "TB"]),
-                st.sampled_from(["rural", "school", "soe"]),
-                st.booleans(),
-                st.integers(0, 2),
-            ),
-            min_size=1,
-            max_size=5,
-        )
-    )
+    shapes = data.draw(branch_shapes(max_size=5))
     quarter = data.draw(st.none() | st.integers(1, 4))
     month = None if quarter else data.draw(st.none() | st.integers(1, 12))
     today = data.draw(

@@ -21,6 +21,7 @@ from dangjian.orglife.rollups import Merger
 from dangjian.orglife.services import compliance_figures_recompute
 from dangjian.orgs.models import Organization
 from dangjian.orgs.services import organization_move
+from tests.orglife.strategies import branch_shapes
 
 from .conftest import hold
 from .test_precomputed import without_freshness
@@ -79,18 +80,7 @@ def rollup_rows():
 )
 @given(data=st.data())
 def test_incremental_rollups_equal_the_live_computation_and_a_full_recompute(world, data):
-    shapes = data.draw(
-        st.lists(
-            st.tuples(
-                st.sampled_from(["TA", "TB"]),
-                st.sampled_from(["rural", "school", "soe"]),
-                st.booleans(),
-                st.integers(0, 2),
-            ),
-            min_size=1,
-            max_size=4,
-        )
-    )
+    shapes = data.draw(branch_shapes(max_size=4))
     today = data.draw(st.sampled_from(READING_DAYS))
     quarter = data.draw(st.integers(1, 4))
     windows = [window_for(2026), window_for(2026, quarter)]

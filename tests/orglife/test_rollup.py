@@ -17,6 +17,7 @@ from dangjian.orglife.periods import window_for
 from dangjian.orglife.services import local_rule_set_create
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.services import organization_create
+from tests.orglife.strategies import branch_shapes
 
 _codes = itertools.count(1)
 KINDS = [
@@ -143,18 +144,7 @@ days_2026 = st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2026, 12, 
 )
 @given(data=st.data())
 def test_rollup_equals_brute_force_over_branches(world, data):
-    shapes = data.draw(
-        st.lists(
-            st.tuples(
-                st.sampled_from(["TA", "TB"]),
-                st.sampled_from(["rural", "school", "soe"]),
-                st.booleans(),
-                st.integers(0, 2),
-            ),
-            min_size=1,
-            max_size=5,
-        )
-    )
+    shapes = data.draw(branch_shapes(max_size=5))
     quarter = data.draw(st.none() | st.integers(1, 4))
     month = None if quarter else data.draw(st.none() | st.integers(1, 12))
     today = data.draw(

@@ -19,6 +19,7 @@ from dangjian.orglife.services import compliance_figures_recompute, local_rule_s
 from dangjian.orgs.choices import OrgKind, OrgStatus, Sector
 from dangjian.orgs.models import Organization
 from dangjian.orgs.services import organization_create, organization_dissolve, organization_move
+from tests.orglife.strategies import branch_shapes
 
 from .test_precomputed_rollups import records_strategy, rollup_rows
 from .test_rollup import KINDS, add_branch, add_records, days_2026
@@ -145,18 +146,7 @@ def assert_equals_a_full_resum():
 )
 @given(data=st.data())
 def test_rows_updated_by_differences_equal_a_full_resum(world, data):
-    shapes = data.draw(
-        st.lists(
-            st.tuples(
-                st.sampled_from(["TA", "TB"]),
-                st.sampled_from(["rural", "school", "soe"]),
-                st.booleans(),
-                st.integers(0, 2),
-            ),
-            min_size=1,
-            max_size=4,
-        )
-    )
+    shapes = data.draw(branch_shapes(max_size=4))
     with transaction.atomic():
         parents = {"TA": world.township_a, "TB": world.township_b}
         branches = [
